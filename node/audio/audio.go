@@ -4,7 +4,11 @@
 // pulls one frame per player every 20 ms).
 package audio
 
-import "time"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // The format Discord voice carries: 48 kHz stereo Opus in 20 ms frames.
 const (
@@ -31,3 +35,60 @@ type FrameSource interface {
 // SilenceFrame is the Opus frame Discord expects when audio stops
 // (five of them, then speaking 0).
 var SilenceFrame = [3]byte{0xF8, 0xFF, 0xFE}
+
+// TrackStream is a playing track as the player sees it: a source of 20 ms
+// Opus frames produced by the media pipeline (decode → resample → filters →
+// encode, or Opus passthrough). It is used by one goroutine at a time (the
+// player's producer), never by the send scheduler directly.
+type TrackStream interface {
+	// ReadFrame writes the next 20 ms Opus frame into dst
+	// (len(dst) >= MaxOpusFrame) and returns its length; io.EOF at the end.
+	ReadFrame(dst []byte) (int, error)
+	// Seek moves to pos; it returns an error wrapping ErrNotSeekable for streams.
+	Seek(pos time.Duration) error
+	// Close releases the source (files, connections) and is idempotent.
+	Close() error
+}
+
+// ErrNotSeekable is wrapped by TrackStream.Seek on live streams.
+var ErrNotSeekable = errors.New("track is not seekable")
+
+// VoiceState is what a Lavalink client sends in a player PATCH's "voice"
+// object, plus the ids the node knows from the session and the path.
+type VoiceState struct {
+	GuildID   string
+	UserID    string
+	ChannelID string
+	SessionID string
+	Token     string
+	Endpoint  string
+}
+
+// VoiceClose describes why a voice connection ended, for the client's
+// WebSocketClosedEvent.
+type VoiceClose struct {
+	Code     int
+	Reason   string
+	ByRemote bool
+}
+
+// VoiceConnector opens voice connections to Discord. The voice engine
+// implements it; the player calls Connect when a PATCH brings voice details.
+type VoiceConnector interface {
+	// Connect performs the voice handshake (bounded by ctx) and starts
+	// sending frames pulled from src on the shared scheduler. onClose is
+	// called at most once per unrecoverable close, from a voice goroutine;
+	// it must not block.
+	Connect(ctx context.Context, st VoiceState, src FrameSource, onClose func(VoiceClose)) (VoiceConn, error)
+}
+
+// VoiceConn is one live voice connection, owned by one player.
+type VoiceConn interface {
+	Connected() bool
+	Ping() time.Duration // gateway heartbeat round trip; -1 when unknown
+	// Frames reports frames sent and frames nulled (nothing to send) so far.
+	Frames() (sent, nulled uint64)
+	// Close sends no more audio, closes the gateway and UDP socket and waits
+	// for every goroutine of the connection. Idempotent.
+	Close() error
+}
