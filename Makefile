@@ -64,3 +64,9 @@ $(STATICCHECK): | $(BIN)
 	GOBIN=$(BIN)/.gobin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $(BIN)/.gobin/staticcheck $@
 $(KUSTOMIZE): | $(BIN)
 	GOBIN=$(BIN)/.gobin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION) && mv $(BIN)/.gobin/kustomize $@
+
+.PHONY: dev-cluster dev-cluster-down
+dev-cluster: ## local control plane with simulated nodes (kwok), CRD + sample installed, manager running
+	hack/dev-cluster.sh up
+dev-cluster-down: ## remove the local cluster
+	hack/dev-cluster.sh down
