@@ -1,8 +1,11 @@
 package metrics
 
 import (
+	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +49,46 @@ func TestExposition(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("exposition lacks %q", want)
 		}
+	}
+}
+
+// TestDashboardUsesRealMetrics keeps docs/grafana-dashboard.json true: every
+// metric a panel queries must exist in the exposition.
+func TestDashboardUsesRealMetrics(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	m := New(fakeStats{}, time.Now())
+	m.LoadResult("http", "track")
+	m.VoiceClosed(4006)
+	m.VoiceConnections("connected", 1)
+	m.TrackEnded("finished")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	text := rec.Body.String()
+	name := regexp.MustCompile(`\b((?:lavalink|audionode|process|go)_[a-z_]+)\b`)
+	seen := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, mm := range name.FindAllStringSubmatch(tg.Expr, -1) {
+				seen++
+				if !strings.Contains(text, "\n"+mm[1]) {
+					t.Errorf("panel %q queries %s, which the node does not export", p.Title, mm[1])
+				}
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("only %d metric references found", seen)
 	}
 }
