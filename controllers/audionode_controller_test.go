@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	audiov1 "github.com/audionode/audionode/api/v1alpha1"
 )
@@ -445,6 +448,9 @@ func TestAutoscalingFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	cur := waitReady(t, an, 2)
+	if h, msg := argoHealth(t, cur); h != "Healthy" {
+		t.Errorf("Argo CD health of a ready fleet: %s (%s)", h, msg)
+	}
 	if cur.Spec.Replicas != nil {
 		t.Errorf("operator wrote spec.replicas = %d", *cur.Spec.Replicas)
 	}
@@ -474,6 +480,9 @@ func TestDegradedAndFailedPods(t *testing.T) {
 		a := getAN(t, an)
 		d := meta.FindStatusCondition(a.Status.Conditions, audiov1.ConditionDegraded)
 		r := meta.FindStatusCondition(a.Status.Conditions, audiov1.ConditionReady)
+		if h, _ := argoHealth(t, a); h != "Degraded" {
+			return fmt.Errorf("Argo CD health %s", h)
+		}
 		if d == nil || d.Status != metav1.ConditionTrue || d.Reason != ReasonPodsFailing || !strings.Contains(d.Message, "sick-1 (CrashLoopBackOff)") ||
 			r == nil || r.Status != metav1.ConditionFalse {
 			return fmt.Errorf("degraded %+v ready %+v", d, r)
@@ -532,3 +541,27 @@ func TestDelete(t *testing.T) {
 }
 
 type apiextJSON = apiextensionsv1.JSON
+
+// TestSamples creates every sample manifest: the API server (schema and CEL)
+// must accept it, and no field may be unknown to the Go types.
+func TestSamples(t *testing.T) {
+	ns := newNamespace(t)
+	files, err := filepath.Glob(filepath.Join("..", "config", "samples", "audio_*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no samples (%v)", err)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		an := &audiov1.AudioNode{}
+		if err := sigsyaml.UnmarshalStrict(raw, an); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		an.Namespace = ns
+		if err := k8s.Create(context.Background(), an); err != nil {
+			t.Fatalf("%s refused: %v", f, err)
+		}
+	}
+}
