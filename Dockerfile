@@ -1,25 +1,33 @@
 # syntax=docker/dockerfile:1
 # Two images from one file:
-#   docker build --target node    -t audionode .   (the audio node: cgo + system libopus 1.3)
+#   docker build --target node    -t audionode .           (the audio node: cgo + system libopus 1.3)
 #   docker build --target manager -t audionode-manager .   (the operator: static, distroless)
+# config/dockerfile_test.go checks the stages, base images and users.
 
-FROM golang:1.26-bookworm AS build-base
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION}-bookworm AS build-base
 WORKDIR /src
-RUN apt-get update && apt-get install -y --no-install-recommends libopus-dev pkg-config && rm -rf /var/lib/apt/lists/*
+ENV GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 
 FROM build-base AS build-node
-RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/audionode ./cmd/audionode
+RUN apt-get update && apt-get install -y --no-install-recommends libopus-dev pkg-config && rm -rf /var/lib/apt/lists/*
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/audionode ./cmd/audionode
 
 FROM build-base AS build-manager
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/manager ./cmd/manager
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/manager ./cmd/manager
 
-# The node: Debian slim with the libopus runtime, non-root, meant for a read-only root filesystem.
+# The node: Debian slim with the libopus runtime, non-root, made for a
+# read-only root filesystem (the operator mounts /config and /tmp).
 FROM debian:bookworm-slim AS node
 RUN apt-get update && apt-get install -y --no-install-recommends libopus0 ca-certificates && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin audionode
+ && useradd --system --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin audionode \
+ && mkdir -p /config && chown 65532:65532 /config
 COPY --from=build-node /out/audionode /usr/local/bin/audionode
 USER 65532:65532
 WORKDIR /config

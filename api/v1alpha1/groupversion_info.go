@@ -1,0 +1,22 @@
+// Package v1alpha1 holds the AudioNode API (group audio.audionode.dev): a fleet of
+// Lavalink-compatible audio node pods that the operator in controllers/ keeps running.
+//
+// +kubebuilder:object:generate=true
+// +groupName=audio.audionode.dev
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is the group and version of every type in this package.
+	GroupVersion = schema.GroupVersion{Group: "audio.audionode.dev", Version: "v1alpha1"}
+
+	// SchemeBuilder registers the types of this package with a runtime.Scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the types of this package to a runtime.Scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)
