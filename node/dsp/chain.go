@@ -338,7 +338,7 @@ func VolumeMultiplier(percent int) float32 {
 	}
 	var m int
 	if percent <= 150 {
-		m = int(float32(math.Tan(float64(float32(percent) * 0.0079))) * 10000)
+		m = int(float32(math.Tan(float64(float32(percent)*0.0079))) * 10000)
 	} else {
 		m = 24621 * percent / 150
 	}
@@ -363,10 +363,12 @@ func FloatToInt16(dst []int16, src []float32) {
 			dst[i] = 32767
 		case f <= -32768:
 			dst[i] = -32768
-		case f != f:
+		case f >= 0:
+			dst[i] = int16(f + 0.5)
+		case f < 0:
+			dst[i] = int16(f - 0.5)
+		default: // NaN
 			dst[i] = 0
-		default:
-			dst[i] = int16(math.Round(float64(f)))
 		}
 	}
 }

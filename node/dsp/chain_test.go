@@ -578,3 +578,20 @@ func TestChainNoAllocs(t *testing.T) {
 		t.Errorf("ProcessInt16: %v allocs, want 0", a)
 	}
 }
+
+func TestFloatToInt16(t *testing.T) {
+	in := []float32{0, 1, -1, 2, -2, 0.5 / 32768, -0.5 / 32768, 1000.4 / 32768, float32(math.NaN()), float32(math.Inf(1))}
+	want := []int16{0, 32767, -32768, 32767, -32768, 1, -1, 1000, 0, 32767}
+	got := make([]int16, len(in))
+	FloatToInt16(got, in)
+	for i := range in {
+		if got[i] != want[i] {
+			t.Errorf("FloatToInt16(%v) = %d, want %d", in[i], got[i], want[i])
+		}
+	}
+	back := make([]float32, 2)
+	Int16ToFloat(back, []int16{-32768, 16384})
+	if back[0] != -1 || back[1] != 0.5 {
+		t.Errorf("Int16ToFloat = %v", back)
+	}
+}

@@ -22,6 +22,9 @@ type timescaleStage struct {
 	in   []float32 // interleaved stereo input not yet consumed
 	nIn  int       // frames in in
 	skip float64   // fractional input position of the next sequence
+	// owed counts input frames a large tempo skipped past the buffer's
+	// end; write discards them as they arrive.
+	owed int
 
 	tail    []float32 // the previous sequence's last tsOverlap frames
 	primed  bool
@@ -63,11 +66,16 @@ func (s *timescaleStage) set(t Timescale) {
 }
 
 // free returns how many input frames write accepts now.
-func (s *timescaleStage) free() int { return tsInCap - s.nIn }
+func (s *timescaleStage) free() int { return tsInCap - s.nIn + s.owed }
 
-// write buffers input (at most free() frames).
+// write buffers input (at most free() frames), first discarding any
+// frames a skip still owes.
 func (s *timescaleStage) write(in []float32) {
-	k := min(len(in)&^1, 2*(tsInCap-s.nIn))
+	in = in[:len(in)&^1]
+	d := min(s.owed, len(in)/2)
+	s.owed -= d
+	in = in[2*d:]
+	k := min(len(in), 2*(tsInCap-s.nIn))
 	copy(s.in[2*s.nIn:], in[:k])
 	s.nIn += k / 2
 }
@@ -145,9 +153,12 @@ func (s *timescaleStage) stretch() bool {
 	return true
 }
 
-// drop discards n input frames (all that remain if fewer).
+// drop discards n input frames; what is not buffered yet is owed.
 func (s *timescaleStage) drop(n int) {
-	n = min(n, s.nIn)
+	if n > s.nIn {
+		s.owed += n - s.nIn
+		n = s.nIn
+	}
 	copy(s.in, s.in[2*n:2*s.nIn])
 	s.nIn -= n
 }
