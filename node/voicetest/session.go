@@ -330,6 +330,18 @@ func (ss *Session) SendClientsConnect(userIDs ...string) {
 	ss.numberedLocked(opClientsConnect, map[string]any{"user_ids": userIDs})
 }
 
+// LoseClientsConnect numbers and buffers an op 11 without delivering it,
+// as if it were lost with a dying connection; only a resume's replay
+// brings it to the client.
+func (ss *Session) LoseClientsConnect(userIDs ...string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	gw := ss.gw
+	ss.gw = nil
+	ss.numberedLocked(opClientsConnect, map[string]any{"user_ids": userIDs})
+	ss.gw = gw
+}
+
 // ResetAudio forgets the decoded audio so far, so the next Report
 // analyses only what arrives from now on.
 func (ss *Session) ResetAudio() {
