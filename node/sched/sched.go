@@ -218,10 +218,12 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		now := time.Now()
 		late := now.Sub(next)
 		if late > 3*sh.interval {
-			// Too far behind: start a fresh timeline rather than burst.
+			// Too far behind: start a fresh timeline one interval from now
+			// rather than burst the missed frames out.
 			sh.resyncs.Add(1)
-			next = now
-			late = 0
+			next = now.Add(sh.interval)
+			timer.Reset(sh.interval)
+			continue
 		}
 		sh.recordLate(late)
 		var sent, nulled uint64

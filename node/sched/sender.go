@@ -233,10 +233,9 @@ func (s *Sender) tick() (sent, nulled uint64) {
 		if ok {
 			return s.send(s.frame[:n])
 		}
-		s.nulled.Add(1)
+		// Underrun or stop: the tail's first silence frame goes out now.
 		s.state, s.silenceN = stateTail, silenceFrames
-		sent, _ := s.sendSilence()
-		return sent, 1
+		return s.sendSilence()
 	default: // stateTail: finish it without pulling, then speaking 0
 		return s.sendSilence()
 	}
