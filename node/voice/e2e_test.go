@@ -3,7 +3,6 @@ package voice
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -163,7 +162,9 @@ func TestPlayTone(t *testing.T) {
 			if r.SilenceRuns != 1 || r.BadSilenceRuns != 0 || r.SilenceFrames != 5 {
 				t.Errorf("silence runs %d bad %d frames %d", r.SilenceRuns, r.BadSilenceRuns, r.SilenceFrames)
 			}
-			if r.ArrivalP99 > 40*time.Millisecond {
+			// The race detector slows the fake's decoder enough to skew its
+			// arrival clock; the bound holds for normal builds.
+			if !raceEnabled && r.ArrivalP99 > 40*time.Millisecond {
 				t.Errorf("p99 inter-arrival %v", r.ArrivalP99)
 			}
 			checkTones(t, r)
@@ -184,4 +185,3 @@ func TestPlayTone(t *testing.T) {
 	}
 }
 
-var errAny = errors.New("any")
