@@ -29,6 +29,9 @@ type Stats struct {
 	Resyncs uint64 // ticks more than 3 intervals late
 	Sent    uint64
 	Nulled  uint64
+	// Busy is the time shards spent sending (wall clock inside ticks), the
+	// scheduler's CPU cost when shards are not preempted.
+	Busy time.Duration
 	// Shard wake-up lateness against the absolute deadline.
 	LateP50, LateP99, LateMax time.Duration
 }
@@ -53,6 +56,7 @@ type shard struct {
 	count    atomic.Int64
 
 	ticks, resyncs, sent, nulled atomic.Uint64
+	busy                         atomic.Int64
 	late                         [lateBuckets]atomic.Uint64
 	lateMax                      atomic.Int64
 }
@@ -148,6 +152,7 @@ func (s *Scheduler) Stats() Stats {
 		st.Resyncs += sh.resyncs.Load()
 		st.Sent += sh.sent.Load()
 		st.Nulled += sh.nulled.Load()
+		st.Busy += time.Duration(sh.busy.Load())
 		st.LateMax = max(st.LateMax, time.Duration(sh.lateMax.Load()))
 		for i := range late {
 			v := sh.late[i].Load()
@@ -232,6 +237,7 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 			sent += a
 			nulled += b
 		}
+		sh.busy.Add(int64(time.Since(now)))
 		sh.ticks.Add(1)
 		sh.sent.Add(sent)
 		sh.nulled.Add(nulled)

@@ -319,7 +319,7 @@ func udpPair(t testing.TB) (*net.UDPConn, *net.UDPConn) {
 // speakingSender returns a sender already past the speaking handshake.
 func speakingSender(t testing.TB, a cipher.AEAD, w interface{ Write([]byte) (int, error) }, x FrameTransformer) *Sender {
 	ch := make(chan struct{}, 1)
-	snd, err := NewSender(SenderConfig{Source: forever(), Conn: w, SSRC: 5, AEAD: a, Speaking: ch, Transform: x})
+	snd, err := NewSender(SenderConfig{Source: &passthrough{}, Conn: w, SSRC: 5, AEAD: a, Speaking: ch, Transform: x})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,4 +184,3 @@ func TestPlayTone(t *testing.T) {
 		})
 	}
 }
-

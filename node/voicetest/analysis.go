@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// histogram counts durations in 100 µs buckets up to 500 ms; larger values
-// land in the last bucket.
+// histogram counts durations in 100 µs buckets up to 100 ms; larger values
+// land in the last bucket (max keeps the true largest).
 type histogram struct {
-	buckets [5001]uint32
+	buckets [1001]uint32
 	n       uint64
 	max     time.Duration
 }
@@ -44,6 +44,14 @@ func (h *histogram) quantile(q float64) time.Duration {
 		}
 	}
 	return h.max
+}
+
+func (h *histogram) merge(o *histogram) {
+	for i, c := range o.buckets {
+		h.buckets[i] += c
+	}
+	h.n += o.n
+	h.max = max(h.max, o.max)
 }
 
 func (h *histogram) countAbove(d time.Duration) uint64 {

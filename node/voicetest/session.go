@@ -14,8 +14,12 @@ import (
 // replayLimit bounds the numbered messages kept for replay on resume.
 const replayLimit = 256
 
-// nonceWindow is how many recent nonces are remembered to catch repeats.
-const nonceWindow = 4096
+// nonceWindow is how many recent nonces are remembered to catch repeats;
+// load sessions (NoDecode) keep fewer to stay small by the thousand.
+const (
+	nonceWindow     = 4096
+	nonceWindowLoad = 256
+)
 
 // analysisSamples is how much decoded audio per channel is kept.
 const analysisSamples = 1 << 15
@@ -93,7 +97,7 @@ type Session struct {
 	lastSilence bool
 	silenceRun  int
 	nonceSet    map[uint32]struct{}
-	nonceRing   [nonceWindow]uint32
+	nonceRing   []uint32
 	nonceNext   int
 	nonceFull   bool
 	arrival     histogram
@@ -106,7 +110,11 @@ type Session struct {
 }
 
 func newSession(s *Server, c Credentials) *Session {
-	ss := &Session{srv: s, creds: c, nonceSet: make(map[uint32]struct{}, nonceWindow), plain: make([]byte, 2048)}
+	w := nonceWindow
+	if s.opts.NoDecode {
+		w = nonceWindowLoad
+	}
+	ss := &Session{srv: s, creds: c, nonceSet: make(map[uint32]struct{}, w), nonceRing: make([]uint32, w), plain: make([]byte, 2048)}
 	if !s.opts.NoDecode {
 		d, err := opus.NewDecoderWithOutput(48000, 2)
 		if err == nil {
@@ -511,7 +519,7 @@ func (ss *Session) checkNonce(n uint32) {
 	ss.nonceRing[ss.nonceNext] = n
 	ss.nonceSet[n] = struct{}{}
 	ss.nonceNext++
-	if ss.nonceNext == nonceWindow {
+	if ss.nonceNext == len(ss.nonceRing) {
 		ss.nonceNext, ss.nonceFull = 0, true
 	}
 }
@@ -592,4 +600,51 @@ func (s *Server) discovery(p []byte, from netip.AddrPort) {
 	copy(resp[8:72], from.Addr().Unmap().String())
 	binary.BigEndian.PutUint16(resp[72:], from.Port())
 	_, _ = s.udp.WriteToUDPAddrPort(resp[:], from)
+}
+
+// Totals merges the media checks of every session, for load runs.
+type Totals struct {
+	Sessions                            int
+	Packets, Decrypted, DecryptFailed   uint64
+	SeqGaps, Reorders, TimestampErrors  uint64
+	NonceRepeats, BadHeader, DroppedUDP uint64
+	Junk                                uint64
+	ArrivalP50, ArrivalP99, ArrivalMax  time.Duration
+	JitterP50, JitterP99                time.Duration
+	Late40                              uint64
+}
+
+// Totals sums every session's counters and merges their histograms.
+func (s *Server) Totals() Totals {
+	var t Totals
+	var arr, jit histogram
+	for _, ss := range s.Sessions() {
+		ss.mu.Lock()
+		r := &ss.rep
+		t.Sessions++
+		t.Packets += r.Packets
+		t.Decrypted += r.Decrypted
+		t.DecryptFailed += r.DecryptFailed
+		t.SeqGaps += r.SeqGaps
+		t.Reorders += r.Reorders
+		t.TimestampErrors += r.TimestampErrors
+		t.NonceRepeats += r.NonceRepeats
+		t.BadHeader += r.BadHeader
+		t.DroppedUDP += r.DroppedUDP
+		arr.merge(&ss.arrival)
+		jit.merge(&ss.jitter)
+		ss.mu.Unlock()
+	}
+	t.Junk = s.Junk()
+	t.ArrivalP50, t.ArrivalP99, t.ArrivalMax = arr.quantile(0.5), arr.quantile(0.99), arr.max
+	t.JitterP50, t.JitterP99 = jit.quantile(0.5), jit.quantile(0.99)
+	t.Late40 = arr.countAbove(40 * time.Millisecond)
+	return t
+}
+
+// ResetStats resets every session's media counters.
+func (s *Server) ResetStats() {
+	for _, ss := range s.Sessions() {
+		ss.ResetStats()
+	}
 }
