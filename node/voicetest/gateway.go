@@ -47,13 +47,12 @@ func ParseMessage(b []byte) (Message, error) {
 }
 
 type identifyData struct {
-	ServerID   string `json:"server_id"`
-	UserID     string `json:"user_id"`
-	SessionID  string `json:"session_id"`
-	Token      string `json:"token"`
-	MaxDAVE    *int   `json:"max_dave_protocol_version"`
-	SeqAck     *int   `json:"seq_ack"` // resume only
-	UnknownKey any    `json:"-"`
+	ServerID  string `json:"server_id"`
+	UserID    string `json:"user_id"`
+	SessionID string `json:"session_id"`
+	Token     string `json:"token"`
+	MaxDAVE   *int   `json:"max_dave_protocol_version"`
+	SeqAck    *int   `json:"seq_ack"` // resume only
 }
 
 type selectData struct {
@@ -174,6 +173,9 @@ func (c *gwConn) handle(m Message) bool {
 			return false
 		}
 		ss := s.Session(d.ServerID)
+		if ss == nil && m.Op == opIdentify && s.opts.AcceptAny && d.ServerID != "" {
+			ss = s.Expect(Credentials{GuildID: d.ServerID, UserID: d.UserID, SessionID: d.SessionID, Token: d.Token})
+		}
 		if ss == nil {
 			c.closeWith(4004, "authentication failed")
 			return false

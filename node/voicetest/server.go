@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -38,6 +39,9 @@ type Options struct {
 	Modes []string
 	// NoDecode skips Opus decoding and audio analysis (load tests).
 	NoDecode bool
+	// AcceptAny registers unknown guilds on their first Identify with the
+	// credentials given (demos, running against a real node).
+	AcceptAny bool
 	// Logf, when set, receives one line per gateway event.
 	Logf func(format string, args ...any)
 }
@@ -57,6 +61,7 @@ type Server struct {
 	udp      *net.UDPConn
 	udpAddr  netip.AddrPort
 	certPool *x509.CertPool
+	cert     []byte // DER
 	upgrader websocket.Upgrader
 
 	mu      sync.Mutex
@@ -113,7 +118,7 @@ func NewServer(opts Options) (*Server, error) {
 			udp.Close()
 			return nil, err
 		}
-		s.certPool = pool
+		s.certPool, s.cert = pool, cert.Certificate[0]
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	s.ln = ln
@@ -146,6 +151,15 @@ func (s *Server) UDPAddr() netip.AddrPort { return s.udpAddr }
 
 // CertPool trusts the server's certificate (nil without TLS).
 func (s *Server) CertPool() *x509.CertPool { return s.certPool }
+
+// CertPEM is the server's self-signed certificate in PEM (nil without
+// TLS), for processes that must trust it (SSL_CERT_FILE).
+func (s *Server) CertPEM() []byte {
+	if s.cert == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert})
+}
 
 // Close stops the server, closes every gateway connection and waits for
 // all of its goroutines. Idempotent.

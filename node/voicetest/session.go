@@ -294,6 +294,13 @@ func (ss *Session) detach(c *gwConn) {
 	}
 }
 
+// Guild is the session's guild id.
+func (ss *Session) Guild() string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.creds.GuildID
+}
+
 // Close closes the session's live gateway connection with code (any
 // value, including 1006-style drops: code 0 closes TCP without a close
 // frame). It reports whether a connection was live.
