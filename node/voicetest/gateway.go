@@ -98,6 +98,13 @@ func (c *gwConn) writeRaw(b []byte) error {
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
+func (c *gwConn) writeBinary(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.ws.WriteMessage(websocket.BinaryMessage, b)
+}
+
 // closeWith sends a close frame with code and drops the connection.
 func (c *gwConn) closeWith(code int, reason string) {
 	c.wmu.Lock()

@@ -40,7 +40,8 @@ type Report struct {
 	SpeakingOff         int // op 5 with flags == 0
 	BadSpeakingSSRC     int
 	UnknownOps          int
-	BinaryMessages      int
+	BinaryMessages      int // client binary frames ([op][payload])
+	LastBinaryOp        int
 	ClosesInjected      []int
 	Connected           bool
 
@@ -279,9 +280,12 @@ func (ss *Session) speakingMsg(d speakingData) {
 	}
 }
 
-func (ss *Session) countBinary([]byte) {
+func (ss *Session) countBinary(b []byte) {
 	ss.mu.Lock()
 	ss.rep.BinaryMessages++
+	if len(b) > 0 {
+		ss.rep.LastBinaryOp = int(b[0])
+	}
 	ss.mu.Unlock()
 }
 
@@ -343,6 +347,31 @@ func (ss *Session) SendClientsConnect(userIDs ...string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	ss.numberedLocked(opClientsConnect, map[string]any{"user_ids": userIDs})
+}
+
+// SendBinary sends a numbered binary message [seq u16][op][payload], the
+// framing of DAVE's server-to-client MLS messages. It is not replayed.
+func (ss *Session) SendBinary(op byte, payload []byte) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.seq++
+	ss.rep.LastSeq = ss.seq
+	if ss.gw == nil {
+		return ErrClosed
+	}
+	b := make([]byte, 3+len(payload))
+	binary.BigEndian.PutUint16(b, uint16(ss.seq))
+	b[2] = op
+	copy(b[3:], payload)
+	return ss.gw.writeBinary(b)
+}
+
+// SendJSON sends a numbered JSON message with any opcode (DAVE ops 21–24,
+// op 13, unknown ops).
+func (ss *Session) SendJSON(op int, d any) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.numberedLocked(op, d)
 }
 
 // LoseClientsConnect numbers and buffers an op 11 without delivering it,
