@@ -144,8 +144,8 @@ func BenchmarkScheduler(b *testing.B) {
 			if tot.DecryptFailed+tot.NonceRepeats+tot.TimestampErrors+tot.BadHeader != 0 {
 				b.Errorf("fake found errors: %+v", tot)
 			}
-			b.Logf("n=%d: %.1fs, sent %d (%.0f/s), fake decrypted %d, gaps %d, arrival p50 %v p99 %v, cpu %v",
-				n, secs, sent, float64(sent)/secs, tot.Decrypted, tot.SeqGaps, tot.ArrivalP50, tot.ArrivalP99, cpu1-cpu0)
+			b.Logf("n=%d: %.1fs, sent %d (%.0f/s), fake decrypted %d, gaps %d, fake overflow %d, arrival p50 %v p99 %v, cpu %v",
+				n, secs, sent, float64(sent)/secs, tot.Decrypted, tot.SeqGaps, tot.Overflow, tot.ArrivalP50, tot.ArrivalP99, cpu1-cpu0)
 		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -70,6 +71,8 @@ type Server struct {
 	bySSRC  map[uint32]*Session
 	conns   map[*gwConn]struct{}
 	junk    uint64 // UDP datagrams matching no session
+
+	overflow atomic.Uint64
 
 	wg sync.WaitGroup
 }

@@ -560,39 +560,88 @@ func (ss *Session) checkNonce(n uint32) {
 	}
 }
 
-// readUDP is the media loop: IP discovery, keepalives and RTP.
+// rxSlots is how many received datagrams may wait for processing.
+const (
+	rxSlots   = 2048
+	rxSlotLen = 1536
+)
+
+type rxPacket struct {
+	slot int
+	n    int
+	from netip.AddrPort
+	at   time.Time
+}
+
+// readUDP only receives and timestamps, so arrival times stay honest even
+// when checking and decoding fall behind; processUDP does the rest. When
+// every slot is busy the datagram is counted in Overflow and dropped.
 func (s *Server) readUDP() {
-	buf := make([]byte, 4096)
+	slab := make([]byte, rxSlots*rxSlotLen)
+	free := make(chan int, rxSlots)
+	for i := range rxSlots {
+		free <- i
+	}
+	work := make(chan rxPacket, rxSlots)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for p := range work {
+			s.processUDP(slab[p.slot*rxSlotLen:p.slot*rxSlotLen+p.n], p.from, p.at)
+			free <- p.slot
+		}
+	}()
+	defer close(work)
+	scratch := make([]byte, rxSlotLen)
 	for {
+		slot := -1
+		select {
+		case slot = <-free:
+		default:
+		}
+		buf := scratch
+		if slot >= 0 {
+			buf = slab[slot*rxSlotLen : (slot+1)*rxSlotLen]
+		}
 		n, from, err := s.udp.ReadFromUDPAddrPort(buf)
 		if err != nil {
+			if slot >= 0 {
+				free <- slot
+			}
 			if s.isClosed() {
 				return
 			}
 			continue
 		}
-		pkt := buf[:n]
-		now := time.Now()
-		switch {
-		case n == 74 && binary.BigEndian.Uint16(pkt) == 1:
-			s.discovery(pkt, from)
-		case n == 8:
-			if ss := s.sessionBySSRC(binary.BigEndian.Uint32(pkt)); ss != nil {
-				ss.mu.Lock()
-				ss.rep.Keepalives++
-				ss.mu.Unlock()
-			}
-		default:
-			h, err := ParseRTP(pkt)
-			if err != nil {
-				s.mu.Lock()
-				s.junk++
-				s.mu.Unlock()
-				continue
-			}
-			if ss := s.sessionBySSRC(h.SSRC); ss != nil {
-				ss.media(pkt, h, now)
-			}
+		if slot < 0 {
+			s.overflow.Add(1)
+			continue
+		}
+		work <- rxPacket{slot, n, from, time.Now()}
+	}
+}
+
+func (s *Server) processUDP(pkt []byte, from netip.AddrPort, now time.Time) {
+	n := len(pkt)
+	switch {
+	case n == 74 && binary.BigEndian.Uint16(pkt) == 1:
+		s.discovery(pkt, from)
+	case n == 8:
+		if ss := s.sessionBySSRC(binary.BigEndian.Uint32(pkt)); ss != nil {
+			ss.mu.Lock()
+			ss.rep.Keepalives++
+			ss.mu.Unlock()
+		}
+	default:
+		h, err := ParseRTP(pkt)
+		if err != nil {
+			s.mu.Lock()
+			s.junk++
+			s.mu.Unlock()
+			return
+		}
+		if ss := s.sessionBySSRC(h.SSRC); ss != nil {
+			ss.media(pkt, h, now)
 		}
 	}
 }
@@ -645,6 +694,7 @@ type Totals struct {
 	SeqGaps, Reorders, TimestampErrors  uint64
 	NonceRepeats, BadHeader, DroppedUDP uint64
 	Junk                                uint64
+	Overflow                            uint64 // dropped because the fake fell behind
 	ArrivalP50, ArrivalP99, ArrivalMax  time.Duration
 	JitterP50, JitterP99                time.Duration
 	Late40                              uint64
@@ -672,6 +722,7 @@ func (s *Server) Totals() Totals {
 		ss.mu.Unlock()
 	}
 	t.Junk = s.Junk()
+	t.Overflow = s.overflow.Load()
 	t.ArrivalP50, t.ArrivalP99, t.ArrivalMax = arr.quantile(0.5), arr.quantile(0.99), arr.max
 	t.JitterP50, t.JitterP99 = jit.quantile(0.5), jit.quantile(0.99)
 	t.Late40 = arr.countAbove(40 * time.Millisecond)
