@@ -29,6 +29,9 @@ type Stats struct {
 	Resyncs uint64 // ticks more than 3 intervals late
 	Sent    uint64
 	Nulled  uint64
+	// Deficit counts sender ticks that neither sent nor nulled (speaking
+	// handshake, silence tail, frozen senders).
+	Deficit uint64
 	// Busy is the time shards spent sending (wall clock inside ticks), the
 	// scheduler's CPU cost when shards are not preempted.
 	Busy time.Duration
@@ -56,6 +59,7 @@ type shard struct {
 	count    atomic.Int64
 
 	ticks, resyncs, sent, nulled atomic.Uint64
+	deficit                      atomic.Uint64
 	busy                         atomic.Int64
 	late                         [lateBuckets]atomic.Uint64
 	lateMax                      atomic.Int64
@@ -152,6 +156,7 @@ func (s *Scheduler) Stats() Stats {
 		st.Resyncs += sh.resyncs.Load()
 		st.Sent += sh.sent.Load()
 		st.Nulled += sh.nulled.Load()
+		st.Deficit += sh.deficit.Load()
 		st.Busy += time.Duration(sh.busy.Load())
 		st.LateMax = max(st.LateMax, time.Duration(sh.lateMax.Load()))
 		for i := range late {
@@ -241,6 +246,7 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		sh.ticks.Add(1)
 		sh.sent.Add(sent)
 		sh.nulled.Add(nulled)
+		sh.deficit.Add(uint64(len(sh.senders)) - sent - nulled)
 		next = next.Add(sh.interval)
 		timer.Reset(time.Until(next))
 	}

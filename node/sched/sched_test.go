@@ -205,6 +205,9 @@ func TestSenderInFakeTime(t *testing.T) {
 			if st.Sent != 15 || st.Silence != 5 || st.Ticks != st.Sent+st.Nulled+st.Deficit() || st.Deficit() != 2 {
 				t.Errorf("stats %+v deficit %d", st, st.Deficit())
 			}
+			if g := s.Stats(); g.Sent != st.Sent || g.Nulled != st.Nulled || g.Deficit != st.Deficit() {
+				t.Errorf("scheduler stats %+v, sender %+v", g, st)
+			}
 			if withX {
 				// A refusing transform (DAVE not ready) sends nothing.
 				x.refuse.Store(true)

@@ -731,6 +731,7 @@ func (s *Server) Totals() Totals {
 
 // ResetStats resets every session's media counters.
 func (s *Server) ResetStats() {
+	s.overflow.Store(0)
 	for _, ss := range s.Sessions() {
 		ss.ResetStats()
 	}

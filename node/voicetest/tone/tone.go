@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package tone encodes test tones as 20 ms stereo Opus frames with the
 // system libopus, so tests can feed the voice path real Opus. It exists
 // for tests and benchmarks only.
