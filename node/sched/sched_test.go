@@ -358,9 +358,3 @@ func TestSendPathAllocs(t *testing.T) {
 		}
 	}
 }
-
-func forever() *source {
-	s := &source{}
-	s.n.Store(-1)
-	return s
-}
