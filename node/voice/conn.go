@@ -282,6 +282,7 @@ type inbound struct {
 
 // session runs one gateway socket from dial to close.
 func (c *Conn) session(resume bool) sessionEnd {
+	c.wentLive = false
 	hsCtx, hsCancel := context.WithTimeout(c.ctx, c.c.cfg.ConnectTimeout)
 	defer hsCancel()
 	ws, _, err := c.c.dialer.DialContext(hsCtx, c.url, nil)
@@ -352,7 +353,6 @@ func (c *Conn) loop(resume bool, in <-chan inbound, hsCtx context.Context) sessi
 	hb.Stop()
 	defer hb.Stop()
 	c.hbAcked, c.hbNonce = true, 0
-	c.wentLive = false
 	live := false
 	hsDone := hsCtx.Done()
 	for {

@@ -306,3 +306,77 @@ func TestChurn(t *testing.T) {
 		t.Errorf("fake saw %d identifies, want %d", r.Identifies, n+1)
 	}
 }
+
+func TestResumeRejected(t *testing.T) {
+	rg := newRig(t, false, voicetest.Options{})
+	src := &frameSource{frames: tones(t), loop: true}
+	var cl closeLog
+	vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, cl.fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vc.Close()
+	// The session moved on (new token): a resume with the old one fails.
+	rg.fake.Expect(voicetest.Credentials{GuildID: rg.state.GuildID, UserID: rg.state.UserID, SessionID: rg.state.SessionID, Token: "newer"})
+	rg.sess.Close(4015, "voice server crashed")
+	select {
+	case <-vc.(*Conn).Done():
+	case <-waitCtx(t, 10*time.Second).Done():
+		t.Fatal("no give-up after a rejected resume")
+	}
+	if cl.n.Load() != 1 || cl.last.Load().Code != 4006 {
+		t.Errorf("onClose %d %+v", cl.n.Load(), cl.last.Load())
+	}
+}
+
+func TestServerGone(t *testing.T) {
+	rg := newRig(t, false, voicetest.Options{})
+	c := NewConnector(Config{AllowInsecureEndpoints: true, MaxResumeAttempts: 2, Scheduler: rg.conn.Scheduler()})
+	defer c.Close()
+	src := &frameSource{frames: tones(t), loop: true}
+	var cl closeLog
+	vc, err := c.Connect(waitCtx(t, 5*time.Second), rg.state, src, cl.fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vc.Close()
+	rg.fake.Close()
+	select {
+	case <-vc.(*Conn).Done():
+	case <-waitCtx(t, 10*time.Second).Done():
+		t.Fatal("kept retrying a server that is gone")
+	}
+	if cl.n.Load() != 1 || cl.last.Load().Code != 1006 {
+		t.Errorf("onClose %d %+v", cl.n.Load(), cl.last.Load())
+	}
+}
+
+// TestDropUDP checks the fake's loss accounting against a sender that
+// never stops: every dropped datagram shows up as a sequence gap.
+func TestDropUDP(t *testing.T) {
+	rg := newRig(t, false, voicetest.Options{})
+	src := &frameSource{frames: tones(t), loop: true}
+	vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vc.Close()
+	ctx := waitCtx(t, 10*time.Second)
+	if _, err := rg.sess.WaitFor(ctx, func(r voicetest.Report) bool { return r.Packets >= 10 }); err != nil {
+		t.Fatal(err)
+	}
+	rg.sess.DropUDP(true)
+	if _, err := rg.sess.WaitFor(ctx, func(r voicetest.Report) bool { return r.DroppedUDP >= 10 }); err != nil {
+		t.Fatal(err)
+	}
+	rg.sess.DropUDP(false)
+	before := rg.sess.Report().Packets
+	src.stop.Store(true)
+	r, err := rg.sess.WaitFor(ctx, func(r voicetest.Report) bool { return r.SilenceRuns == 1 && r.Packets > before })
+	if err != nil {
+		t.Fatalf("%+v", r)
+	}
+	if r.SeqGaps != r.DroppedUDP || r.DroppedUDP < 10 {
+		t.Errorf("gaps %d, dropped %d", r.SeqGaps, r.DroppedUDP)
+	}
+}
