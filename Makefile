@@ -94,3 +94,7 @@ dev-cluster: ## local control plane with simulated nodes (kwok), CRD + sample in
 	hack/dev-cluster.sh up
 dev-cluster-down: ## remove the local cluster
 	hack/dev-cluster.sh down
+
+.PHONY: demo
+demo: ## node + fake Discord voice server on loopback: play a tone through the real API and show what arrived
+	go run ./hack/demo
