@@ -518,3 +518,21 @@ func appendUTF(dst []byte, s string) ([]byte, error) {
 func append3(dst []byte, r rune) []byte {
 	return append(dst, 0xE0|byte(r>>12), 0x80|byte(r>>6&0x3F), 0x80|byte(r&0x3F))
 }
+
+// DecodeTracks decodes every string (POST /v4/decodetracks). It returns
+// ErrNoTracks for an empty list, and for a bad entry an error naming its
+// index that wraps the decode error.
+func DecodeTracks(encoded []string) ([]Track, error) {
+	if len(encoded) == 0 {
+		return nil, ErrNoTracks
+	}
+	out := make([]Track, len(encoded))
+	for i, s := range encoded {
+		t, err := DecodeTrack(s)
+		if err != nil {
+			return nil, fmt.Errorf("track %d: %w", i, err)
+		}
+		out[i] = t
+	}
+	return out, nil
+}

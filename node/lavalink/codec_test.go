@@ -360,3 +360,17 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func TestDecodeTracks(t *testing.T) {
+	a, b := trackVectors["A v2 youtube docs"].encoded, trackVectors["D v3 http mp3"].encoded
+	got, err := DecodeTracks([]string{a, b})
+	if err != nil || len(got) != 2 || got[0].Encoded != a || got[1].Info.SourceName != "http" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if _, err := DecodeTracks(nil); !errors.Is(err, ErrNoTracks) {
+		t.Errorf("empty: %v", err)
+	}
+	if _, err := DecodeTracks([]string{a, "!"}); !errors.Is(err, ErrBadBase64) || !strings.Contains(err.Error(), "track 1") {
+		t.Errorf("bad: %v", err)
+	}
+}

@@ -30,3 +30,7 @@ var ErrUnsupportedVersion = errors.New("lavalink: unsupported encoded track vers
 // ErrStringTooLong is returned when encoding a string longer than 65535 bytes
 // of modified UTF-8 (the limit of Java's writeUTF).
 var ErrStringTooLong = errors.New("lavalink: string too long for encoded track")
+
+// ErrNoTracks is returned by DecodeTracks for an empty list; the reference
+// answers 400 "No tracks to decode provided".
+var ErrNoTracks = errors.New("No tracks to decode provided")

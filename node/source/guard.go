@@ -76,8 +76,17 @@ func guardControl(network, address string, _ syscall.RawConn) error {
 // newDialer returns the dialer of the shared HTTP client.
 func newDialer(cfg Config) *net.Dialer {
 	d := &net.Dialer{Timeout: cfg.ConnectTimeout}
-	if !cfg.AllowPrivate {
-		d.Control = guardControl
+	if cfg.AllowPrivate {
+		return d
+	}
+	d.Control = guardControl
+	if exempt := cfg.testExempt; exempt.IsValid() {
+		d.Control = func(network, address string, c syscall.RawConn) error {
+			if ap, err := netip.ParseAddrPort(address); err == nil && ap == exempt {
+				return nil
+			}
+			return guardControl(network, address, c)
+		}
 	}
 	return d
 }

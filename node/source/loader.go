@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,6 +38,23 @@ type Config struct {
 	ConnectTimeout time.Duration // lavalink.server.timeouts.connectTimeoutMs
 	RequestTimeout time.Duration // lavalink.server.timeouts.connectionRequestTimeoutMs
 	SocketTimeout  time.Duration // lavalink.server.timeouts.socketTimeoutMs
+
+	// testExempt lets tests pass the guard for exactly one listener, to
+	// show that a redirect from it to another private address is refused.
+	testExempt netip.AddrPort
+}
+
+// SourceManagers lists the enabled sources for /v4/info, in the order the
+// reference registers them. Only sources implemented here are listed.
+func (c Config) SourceManagers() []string {
+	out := []string{}
+	if c.HTTP {
+		out = append(out, "http")
+	}
+	if c.Local {
+		out = append(out, "local")
+	}
+	return out
 }
 
 // ConfigFromSettings maps the node settings onto a Config.
@@ -133,16 +151,7 @@ func (l *Loader) Close() error {
 
 // SourceManagers lists the enabled sources for /v4/info, in the order the
 // reference registers them.
-func (l *Loader) SourceManagers() []string {
-	var out []string
-	if l.cfg.HTTP {
-		out = append(out, "http")
-	}
-	if l.cfg.Local {
-		out = append(out, "local")
-	}
-	return out
-}
+func (l *Loader) SourceManagers() []string { return l.cfg.SourceManagers() }
 
 // Load resolves identifier (GET /v4/loadtracks, PATCH track.identifier).
 // It never fails: problems are "error" results, and identifiers no enabled

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/audionode/audionode/node/lavalink"
+	"github.com/audionode/audionode/node/settings"
 )
 
 func newLoader(t *testing.T, cfg Config) *Loader {
@@ -271,8 +272,8 @@ func TestLoadHTTP(t *testing.T) {
 			checkTrack(t, *r.Track, "m3u|hls-outer")
 		}},
 		"playlist without links": {u + "/empty.m3u", lavalink.LoadTypeError, wantException("The playlist file contains no links.", lavalink.SeverityCommon)},
-		"connection refused": {"http://127.0.0.1:1/x.mp3", lavalink.LoadTypeError, wantException("Connecting to the URL failed.", lavalink.SeveritySuspicious)},
-		"bad url":            {"http://[::1", lavalink.LoadTypeError, wantException("Not a valid URL.", lavalink.SeverityCommon)},
+		"connection refused":     {"http://127.0.0.1:1/x.mp3", lavalink.LoadTypeError, wantException("Connecting to the URL failed.", lavalink.SeveritySuspicious)},
+		"bad url":                {"http://[::1", lavalink.LoadTypeError, wantException("Not a valid URL.", lavalink.SeverityCommon)},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -377,8 +378,6 @@ func TestLoadHTTPGuardedByDefault(t *testing.T) {
 			t.Errorf("%s: %s", id, b)
 		}
 	}
-	// A public redirect to a private address is caught at the second dial:
-	// here the first hop is already private, so check Open too.
 	if _, _, err := l.Open(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/media/id3.mp3"}, 0); !errors.Is(err, ErrBlockedAddress) {
 		t.Errorf("Open: %v", err)
 	}
@@ -399,16 +398,53 @@ func TestSourceManagers(t *testing.T) {
 	}
 	for name, c := range cases {
 		l := newLoader(t, c.cfg)
-		got := l.SourceManagers()
-		if got == nil {
-			got = []string{}
-		}
-		b, _ := json.Marshal(got)
+		b, _ := json.Marshal(l.SourceManagers())
 		if string(b) != c.want {
 			t.Errorf("%s: %s, want %s", name, b, c.want)
 		}
 	}
 	if _, err := New(Config{Local: true, LocalRoots: []string{"/nonexistent/root/dir"}}); err == nil {
 		t.Error("missing root accepted")
+	}
+}
+
+// A redirect is a new connection and goes through the guard again: the
+// first server is exempted for the test, the one it redirects to is not.
+func TestGuardChecksRedirects(t *testing.T) {
+	var targetHits atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { targetHits.Add(1) }))
+	defer target.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/a.mp3", http.StatusFound)
+	}))
+	defer front.Close()
+	exempt := netip.MustParseAddrPort(strings.TrimPrefix(front.URL, "http://"))
+	l := newLoader(t, Config{HTTP: true, testExempt: exempt})
+	r := l.Load(context.Background(), front.URL+"/start")
+	if r.LoadType != lavalink.LoadTypeError || !strings.Contains(r.Exception.Cause, ErrBlockedAddress.Error()) {
+		b, _ := json.Marshal(r)
+		t.Fatalf("got %s", b)
+	}
+	if n := targetHits.Load(); n != 0 {
+		t.Errorf("redirect target saw %d requests", n)
+	}
+}
+
+func TestConfigFromSettings(t *testing.T) {
+	s := settings.Default()
+	c := ConfigFromSettings(s)
+	if !c.HTTP || c.Local || c.AllowPrivate || c.ConnectTimeout != 3*time.Second || c.SocketTimeout != 3*time.Second {
+		t.Errorf("defaults: %+v", c)
+	}
+	s.Lavalink.Sources["local"] = true
+	s.AudioNode.LocalRoots = []string{"/music"}
+	s.AudioNode.HTTPAllowPrivate = true
+	s.Lavalink.Timeouts.SocketTimeoutMs = 500
+	c = ConfigFromSettings(s)
+	if !c.Local || c.LocalRoots[0] != "/music" || !c.AllowPrivate || c.SocketTimeout != 500*time.Millisecond {
+		t.Errorf("mapped: %+v", c)
+	}
+	if got := c.SourceManagers(); len(got) != 2 || got[0] != "http" || got[1] != "local" {
+		t.Errorf("source managers %v", got)
 	}
 }

@@ -76,11 +76,11 @@ func TestProbePlaylists(t *testing.T) {
 				r.entries[1] == entry{"https://b/live", "Radio", -1}
 		}, nil},
 		"m3u bare extinf": {"#EXTINF:1,x\r\nicy://r/s\r\n", func(r probeResult) bool { return len(r.entries) == 1 && r.entries[0].url == "icy://r/s" }, nil},
-		"hls live": {"#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6,\nseg1.ts\n", func(r probeResult) bool { return !r.playlist && r.stream && r.params == "hls-outer" }, nil},
+		"hls live":        {"#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6,\nseg1.ts\n", func(r probeResult) bool { return !r.playlist && r.stream && r.params == "hls-outer" }, nil},
 		"hls vod": {"#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.5,\nseg1.ts\n#EXTINF:3.5,\nseg2.ts\n#EXT-X-ENDLIST\n", func(r probeResult) bool {
 			return !r.stream && r.length == 10000 && r.probeInfo() == "m3u|hls-outer"
 		}, nil},
-		"hls master": {"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlow.m3u8\n", func(r probeResult) bool { return r.stream }, nil},
+		"hls master":   {"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nlow.m3u8\n", func(r probeResult) bool { return r.stream }, nil},
 		"m3u no links": {"#EXTM3U\nlocal.mp3\n", nil, ErrUnsupported},
 		"pls": {"[playlist]\nFile2=http://x/2.mp3\nTitle2=Two\nFile1=http://x/1.mp3\nLength1=60\nNumberOfEntries=2\n", func(r probeResult) bool {
 			return r.container == "pls" && len(r.entries) == 2 && r.entries[0] == entry{"http://x/1.mp3", "", 60000} && r.entries[1] == entry{"http://x/2.mp3", "Two", -1}
@@ -121,9 +121,9 @@ func TestID3Versions(t *testing.T) {
 		frames []byte
 		want   id3Tag
 	}{
-		"v2.2 latin1": {2, bytes.Join([][]byte{frame("TT2", true, []byte("\x00Caf\xe9")), frame("TP1", true, []byte("\x00Me"))}, nil), id3Tag{title: "Café", artist: "Me"}},
-		"v2.3 utf16":  {3, bytes.Join([][]byte{frame("TIT2", false, utf16le), frame("TLEN", false, []byte("\x001234"))}, nil), id3Tag{title: "Hi", lengthMs: 1234}},
-		"v2.4 utf16be": {4, frame("TPE1", false, []byte("\x02\x00A\x00B")), id3Tag{artist: "AB"}},
+		"v2.2 latin1":    {2, bytes.Join([][]byte{frame("TT2", true, []byte("\x00Caf\xe9")), frame("TP1", true, []byte("\x00Me"))}, nil), id3Tag{title: "Café", artist: "Me"}},
+		"v2.3 utf16":     {3, bytes.Join([][]byte{frame("TIT2", false, utf16le), frame("TLEN", false, []byte("\x001234"))}, nil), id3Tag{title: "Hi", lengthMs: 1234}},
+		"v2.4 utf16be":   {4, frame("TPE1", false, []byte("\x02\x00A\x00B")), id3Tag{artist: "AB"}},
 		"v2.4 utf8 isrc": {4, frame("TSRC", false, []byte("\x03XX1234\x00")), id3Tag{isrc: "XX1234"}},
 	}
 	for name, c := range cases {
