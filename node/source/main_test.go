@@ -8,27 +8,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	code := 0
-	func() {
-		defer func() {
-			if mediaDir != "" {
-				os.RemoveAll(mediaDir)
-			}
-		}()
-		// goleak.VerifyTestMain calls os.Exit, so run it through a wrapper
-		// that lets the generated media be removed first.
-		code = runWithLeakCheck(m)
-	}()
-	os.Exit(code)
-}
-
-func runWithLeakCheck(m *testing.M) int {
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			os.Stderr.WriteString("goleak: " + err.Error() + "\n")
-			return 1
+	// The shared HTTP transport must not leave connections behind once a
+	// Loader is closed; the generated media directory goes afterwards.
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if mediaDir != "" {
+			os.RemoveAll(mediaDir)
 		}
-	}
-	return code
+		os.Exit(code)
+	}))
 }

@@ -116,6 +116,10 @@ func probe(s src) (probeResult, error) {
 	case isPLS(head):
 		r.container = "pls"
 		err = parsePLS(head, &r)
+	case isPlainLinks(head):
+		// lavaplayer's "plain" probe: a text file that starts with a link.
+		r.container = "plain"
+		err = parseM3U(head, &r)
 	case isMPEGTS(head):
 		r.container = "mpegts-adts"
 	default:
@@ -128,6 +132,11 @@ func probe(s src) (probeResult, error) {
 }
 
 func trimBOM(b []byte) []byte { return bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF}) }
+
+func isPlainLinks(h []byte) bool {
+	h = bytes.TrimLeft(trimBOM(h), " \t\r\n")
+	return bytes.HasPrefix(h, []byte("http://")) || bytes.HasPrefix(h, []byte("https://"))
+}
 
 func isMPEGTS(h []byte) bool {
 	return len(h) >= 189 && h[0] == 0x47 && h[188] == 0x47 && (len(h) < 377 || h[376] == 0x47)

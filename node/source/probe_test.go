@@ -86,7 +86,10 @@ func TestProbePlaylists(t *testing.T) {
 			return r.container == "pls" && len(r.entries) == 2 && r.entries[0] == entry{"http://x/1.mp3", "", 60000} && r.entries[1] == entry{"http://x/2.mp3", "Two", -1}
 		}, nil},
 		"pls empty": {"[Playlist]\nNumberOfEntries=0\n", nil, ErrUnsupported},
-		"garbage":   {"hello world, not audio", nil, ErrUnknownFormat},
+		"plain links": {"http://a/1.mp3\nhttp://a/2.mp3\n", func(r probeResult) bool {
+			return r.container == "plain" && r.playlist && len(r.entries) == 2
+		}, nil},
+		"garbage": {"hello world, not audio", nil, ErrUnknownFormat},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
