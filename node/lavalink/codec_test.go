@@ -220,19 +220,18 @@ func TestDecodeErrors(t *testing.T) {
 		in   string
 		want error
 	}{
-		"empty":          {"", ErrMalformedTrack},
-		"not base64":     {"!!!!", ErrBadBase64},
-		"url-safe":       {strings.ReplaceAll(enc([]byte{0xfb, 0xff}), "+", "-"), ErrBadBase64},
-		"newline":        {valid[:10] + "\n" + valid[10:], ErrBadBase64},
-		"bad padding":    {"QQ=", ErrBadBase64},
-		"short":          {enc(raw[:3]), ErrMalformedTrack},
-		"size too big":   {mod(func(b []byte) []byte { b[3]++; return b }), ErrMalformedTrack},
-		"truncated":      {enc(raw[:60]), ErrMalformedTrack},
-		"version 4":      {mod(func(b []byte) []byte { b[4] = 4; return b }), ErrUnsupportedVersion},
-		"version 0":      {mod(func(b []byte) []byte { b[4] = 0; return b }), ErrUnsupportedVersion},
-		"flag bit 2":     {mod(func(b []byte) []byte { b[0] |= 0x80; return b }), ErrMalformedTrack},
-		"bool byte 2":    {mod(func(b []byte) []byte { b[len(b)-8-5-6-1] = 2; return b }), ErrMalformedTrack},
-		"probe trailing": {mod(func(b []byte) []byte { b[len(b)-8-5]--; return b }), ErrMalformedTrack},
+		"empty":        {"", ErrMalformedTrack},
+		"not base64":   {"!!!!", ErrBadBase64},
+		"url-safe":     {strings.ReplaceAll(enc([]byte{0xfb, 0xff}), "+", "-"), ErrBadBase64},
+		"newline":      {valid[:10] + "\n" + valid[10:], ErrBadBase64},
+		"bad padding":  {"QQ=", ErrBadBase64},
+		"short":        {enc(raw[:3]), ErrMalformedTrack},
+		"size too big": {mod(func(b []byte) []byte { b[3]++; return b }), ErrMalformedTrack},
+		"truncated":    {enc(raw[:60]), ErrMalformedTrack},
+		"version 4":    {mod(func(b []byte) []byte { b[4] = 4; return b }), ErrUnsupportedVersion},
+		"version 0":    {mod(func(b []byte) []byte { b[4] = 0; return b }), ErrUnsupportedVersion},
+		"flag bit 2":   {mod(func(b []byte) []byte { b[0] |= 0x80; return b }), ErrMalformedTrack},
+		"bool byte 2":  {mod(func(b []byte) []byte { b[len(b)-8-5-6-1] = 2; return b }), ErrMalformedTrack},
 		"4-byte utf8 title (Lavalink4NET bad vector)": {"QAAA2AMANUNvenkgYW5pbWFsIGNyb3NzaW5nIG11c2ljIHRoYXQgY3VyZSBteSBoZWFkYWNoZXPwn4y/AAtUZW5kbyBGYXJtcwAAAAAAP9uoAAs4VGJMdUJPQ2xTZwABACtodHRwczovL3d3dy55b3V0dWJlLmNvbS93YXRjaD92PThUYkx1Qk9DbFNnAQA6aHR0cHM6Ly9pLnl0aW1nLmNvbS92aV93ZWJwLzhUYkx1Qk9DbFNnL21heHJlc2RlZmF1bHQud2VicAAAB3lvdXR1YmUAAAAAAAKYtw==", ErrMalformedTrack},
 	}
 	for name, c := range cases {
@@ -245,13 +244,25 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestDecodeLenient(t *testing.T) {
+	// Extras that are not a valid probe info still decode (the common
+	// fields are all there); reading the probe info then fails.
+	raw, _ := base64.StdEncoding.DecodeString(trackVectors["D v3 http mp3"].encoded)
+	raw[len(raw)-8-5]--
+	et, err := ParseEncodedTrack(base64.StdEncoding.EncodeToString(raw))
+	if err != nil || et.Info.Title != "Death of Me" {
+		t.Fatalf("odd extras: %v", err)
+	}
+	if _, err := ParseProbeInfo(et.Extra); !errors.Is(err, ErrMalformedTrack) {
+		t.Errorf("ParseProbeInfo: %v", err)
+	}
+
 	v := trackVectors["D v3 http mp3"].encoded
 	if _, err := DecodeTrack(strings.TrimRight(v, "=")); err != nil {
 		t.Errorf("unpadded: %v", err)
 	}
 	// Unknown source with extras: common fields kept, position from the end.
 	uri := "u"
-	et := EncodedTrack{Version: 3, Info: TrackInfo{Title: "t", Identifier: "i", URI: &uri, SourceName: "mystery", Position: 4242, IsSeekable: true}, Extra: []byte{1, 2, 3, 4, 5}}
+	et = EncodedTrack{Version: 3, Info: TrackInfo{Title: "t", Identifier: "i", URI: &uri, SourceName: "mystery", Position: 4242, IsSeekable: true}, Extra: []byte{1, 2, 3, 4, 5}}
 	s, err := et.Encode()
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +273,7 @@ func TestDecodeLenient(t *testing.T) {
 	}
 	// Trailing bytes after the message are ignored (lavaplayer's stream
 	// terminator, for instance).
-	raw, _ := base64.StdEncoding.DecodeString(v)
+	raw, _ = base64.StdEncoding.DecodeString(v)
 	if _, err := DecodeTrack(base64.StdEncoding.EncodeToString(append(raw, 0, 0, 0, 0))); err != nil {
 		t.Errorf("trailing terminator: %v", err)
 	}

@@ -32,5 +32,8 @@ var ErrUnsupportedVersion = errors.New("lavalink: unsupported encoded track vers
 var ErrStringTooLong = errors.New("lavalink: string too long for encoded track")
 
 // ErrNoTracks is returned by DecodeTracks for an empty list; the reference
-// answers 400 "No tracks to decode provided".
-var ErrNoTracks = errors.New("No tracks to decode provided")
+// answers 400 with NoTracksMessage.
+var ErrNoTracks = errors.New("lavalink: no tracks to decode provided")
+
+// NoTracksMessage is the reference's error message for an empty decodetracks body.
+const NoTracksMessage = "No tracks to decode provided"
