@@ -20,3 +20,7 @@ var ErrUnsupported = errors.New("source: unsupported format")
 
 // ErrSourceDisabled is returned by Open for a source that is not enabled.
 var ErrSourceDisabled = errors.New("source: source is disabled")
+
+// ErrIdleTimeout is returned by a reader from Open when the server sent
+// nothing for the socket timeout (lavalink.server.timeouts.socketTimeoutMs).
+var ErrIdleTimeout = errors.New("source: no data within the socket timeout")

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/audionode/audionode/node/lavalink"
 )
@@ -172,4 +173,70 @@ func (s *httpSrc) block(i int64) ([]byte, error) {
 	}
 	s.blocks[i] = b
 	return b, nil
+}
+
+func (l *Loader) openHTTP(ctx context.Context, link string, offset int64) (io.ReadCloser, int64, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		cancel(nil)
+		return nil, 0, err
+	}
+	req.Header.Set("User-Agent", userAgent)
+	if offset > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
+	}
+	resp, err := l.client.Do(req)
+	if err != nil {
+		cancel(nil)
+		return nil, 0, err
+	}
+	b := &idleBody{rc: resp.Body, ctx: ctx, cancel: cancel, idle: l.cfg.SocketTimeout}
+	b.timer = time.AfterFunc(b.idle, func() { cancel(ErrIdleTimeout) })
+	size := resp.ContentLength
+	switch {
+	case offset > 0 && resp.StatusCode == http.StatusPartialContent:
+		if size >= 0 {
+			size += offset
+		}
+		return b, size, nil
+	case resp.StatusCode == http.StatusOK:
+		if offset > 0 { // no range support: skip ahead
+			if _, err := io.CopyN(io.Discard, b, offset); err != nil {
+				b.Close()
+				return nil, 0, err
+			}
+		}
+		return b, size, nil
+	}
+	b.Close()
+	return nil, 0, fmt.Errorf("source: %s: status code %d", link, resp.StatusCode)
+}
+
+// idleBody fails reads once the server has sent nothing for idle. The
+// timer is a runtime timer, not a goroutine; Close stops it.
+type idleBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	timer  *time.Timer
+	idle   time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.idle)
+	}
+	if err != nil && errors.Is(context.Cause(b.ctx), ErrIdleTimeout) {
+		err = ErrIdleTimeout
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
 }

@@ -397,8 +397,9 @@ func (s fileSrc) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p,
 func (s fileSrc) Size() int64                             { return s.size }
 
 // Open returns the bytes of a track for playback, starting at offset, and
-// the total size (-1 when unknown). The caller closes the reader; ctx
-// bounds the whole read for HTTP.
+// the total size (-1 when unknown). The caller closes the reader. For HTTP,
+// ctx bounds the whole read and a read that makes no progress for the
+// socket timeout fails with ErrIdleTimeout.
 func (l *Loader) Open(ctx context.Context, info lavalink.TrackInfo, offset int64) (io.ReadCloser, int64, error) {
 	switch info.SourceName {
 	case "local":
@@ -422,33 +423,7 @@ func (l *Loader) Open(ctx context.Context, info lavalink.TrackInfo, offset int64
 		if !l.cfg.HTTP {
 			return nil, 0, ErrSourceDisabled
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, httpURL(info.Identifier), nil)
-		if err != nil {
-			return nil, 0, err
-		}
-		req.Header.Set("User-Agent", userAgent)
-		if offset > 0 {
-			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
-		}
-		resp, err := l.client.Do(req)
-		if err != nil {
-			return nil, 0, err
-		}
-		switch {
-		case offset > 0 && resp.StatusCode == http.StatusPartialContent:
-			return resp.Body, offset + resp.ContentLength, nil
-		case resp.StatusCode == http.StatusOK:
-			if offset > 0 { // no range support: skip ahead
-				if _, err := io.CopyN(io.Discard, resp.Body, offset); err != nil {
-					resp.Body.Close()
-					return nil, 0, err
-				}
-			}
-			return resp.Body, resp.ContentLength, nil
-		default:
-			resp.Body.Close()
-			return nil, 0, fmt.Errorf("source: %s: status code %d", info.Identifier, resp.StatusCode)
-		}
+		return l.openHTTP(ctx, httpURL(info.Identifier), offset)
 	}
 	return nil, 0, fmt.Errorf("%w: %q", ErrSourceDisabled, info.SourceName)
 }

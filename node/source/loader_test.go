@@ -448,3 +448,33 @@ func TestConfigFromSettings(t *testing.T) {
 		t.Errorf("source managers %v", got)
 	}
 }
+
+func TestOpenIdleTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("some bytes"))
+		w.(http.Flusher).Flush()
+		select { // then stall
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true, SocketTimeout: 100 * time.Millisecond})
+	rc, _, err := l.Open(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/live"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	buf := make([]byte, 64)
+	for {
+		_, err := rc.Read(buf)
+		if err != nil {
+			if !errors.Is(err, ErrIdleTimeout) {
+				t.Fatalf("err = %v, want ErrIdleTimeout", err)
+			}
+			return
+		}
+	}
+}
