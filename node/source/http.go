@@ -19,7 +19,8 @@ const userAgent = "audionode (Lavalink-compatible; +https://github.com/audionode
 // Bounds on the extra range requests a probe may make.
 const (
 	blockSize = 64 << 10
-	maxBlocks = 32 // cached blocks (and fetches) per probe: 2 MiB
+	seqLimit  = 2 << 20 // bytes read on from the first response
+	maxBlocks = 32      // cached blocks (and fetches) per probe: 2 MiB
 )
 
 func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
@@ -76,7 +77,7 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 		size = int64(len(head)) // the whole body
 	}
 	s := &httpSrc{
-		ctx: ctx, l: l, url: finalURL, head: head, size: size,
+		ctx: ctx, l: l, url: finalURL, head: head, size: size, body: resp.Body, bodyDone: err != nil || int64(len(head)) < want,
 		ranges: size > 0 && strings.EqualFold(resp.Header.Get("Accept-Ranges"), "bytes"),
 	}
 	p, err := probe(s)
@@ -88,15 +89,19 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 
 func ptr[T any](v T) *T { return &v }
 
-// httpSrc serves the head of the first response and fetches other ranges
-// on demand in 64 KiB blocks, when the server supports range requests.
+// httpSrc serves the head of the first response, reads on from that
+// response for offsets up to seqLimit (a large ID3 tag, Ogg comments with
+// cover art), and fetches other ranges on demand in 64 KiB blocks when the
+// server supports range requests.
 type httpSrc struct {
-	ctx    context.Context
-	l      *Loader
-	url    string
-	head   []byte
-	size   int64
-	ranges bool
+	ctx      context.Context
+	l        *Loader
+	url      string
+	head     []byte
+	size     int64
+	ranges   bool
+	body     io.Reader // the first response, positioned at len(head)
+	bodyDone bool
 
 	mu      sync.Mutex
 	blocks  map[int64][]byte
@@ -111,6 +116,10 @@ func (s *httpSrc) ReadAt(p []byte, off int64) (int, error) {
 		o := off + int64(n)
 		if s.size >= 0 && o >= s.size {
 			return n, io.EOF
+		}
+		// Only finite bodies are read on: a live stream would block here.
+		if want := off + int64(len(p)); o >= int64(len(s.head)) && !s.bodyDone && s.size >= 0 && want <= seqLimit {
+			s.extend(want)
 		}
 		var chunk []byte
 		if o < int64(len(s.head)) {
@@ -129,6 +138,16 @@ func (s *httpSrc) ReadAt(p []byte, off int64) (int, error) {
 		n += copy(p[n:], chunk)
 	}
 	return n, nil
+}
+
+// extend reads the first response on until head reaches upTo bytes.
+func (s *httpSrc) extend(upTo int64) {
+	need := upTo - int64(len(s.head))
+	more, err := io.ReadAll(io.LimitReader(s.body, need))
+	s.head = append(s.head, more...)
+	if err != nil || int64(len(more)) < need {
+		s.bodyDone = true
+	}
 }
 
 // errNoRange stops a probe that needs bytes the server will not give.

@@ -161,12 +161,26 @@ func testServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush() // chunked: no Content-Length
 		w.Write(data)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // live: the body never ends
 	})
 	mux.HandleFunc("/oggstream", func(w http.ResponseWriter, r *http.Request) {
 		data, _ := os.ReadFile(filepath.Join(dir, "opus.ogg"))
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
 		w.Write(data)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/bigid3.mp3", func(w http.ResponseWriter, r *http.Request) {
+		// 300 KiB of ID3 padding before the audio, no range support.
+		data, _ := os.ReadFile(filepath.Join(dir, "cbr.mp3"))
+		pad := 300 << 10
+		tag := []byte{'I', 'D', '3', 3, 0, 0, byte(pad >> 21 & 0x7F), byte(pad >> 14 & 0x7F), byte(pad >> 7 & 0x7F), byte(pad & 0x7F)}
+		tag = append(tag, make([]byte, pad)...)
+		body := append(tag, data...)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.Write(body)
 	})
 	text := func(path, body string) {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) })
@@ -247,6 +261,12 @@ func TestLoadHTTP(t *testing.T) {
 			if in := r.Track.Info; !in.IsStream || in.Length != lavalink.StreamLength || in.Title != "Opus T" {
 				t.Errorf("info %+v", in)
 			}
+		}},
+		"big id3 without ranges": {u + "/bigid3.mp3", lavalink.LoadTypeTrack, func(t *testing.T, r lavalink.LoadResult) {
+			if in := r.Track.Info; in.IsStream || abs64(in.Length-2000) > 100 {
+				t.Errorf("info %+v", in)
+			}
+			checkTrack(t, *r.Track, "mp3")
 		}},
 		"m3u playlist": {u + "/list.m3u", lavalink.LoadTypePlaylist, func(t *testing.T, r lavalink.LoadResult) {
 			p := r.Playlist

@@ -188,6 +188,11 @@ func probeFrames(s src, head []byte, r *probeResult) error {
 			return nil
 		}
 	}
+	if start > 0 {
+		// Like lavaplayer's MP3 probe, an ID3v2 tag alone means MP3.
+		r.container = "mp3"
+		return nil
+	}
 	return ErrUnknownFormat
 }
 
