@@ -73,3 +73,37 @@ func FuzzParseAuthenticatedContent(f *testing.F) {
 		_ = ac.Marshal()
 	})
 }
+
+func FuzzParseRatchetTree(f *testing.F) {
+	kp, err := NewKeyPackage(7, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	g, err := NewGroup([]byte{1}, kp, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(g.Tree().Marshal())
+	f.Add([]byte{3, 1, 2, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := ParseRatchetTree(b)
+		if err != nil {
+			return
+		}
+		_ = tr.TreeHash()
+		_ = tr.Validate([]byte{1})
+	})
+}
+
+func FuzzParseExternalSender(f *testing.F) {
+	sk, err := GenerateSignatureKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	e := ExternalSender{SignatureKey: sk.Public(), Credential: Credential{Type: CredentialBasic, Identity: []byte{1}}}
+	f.Add(e.Marshal())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = ParseExternalSender(b)
+		_, _ = parseExternalSenders(b)
+	})
+}

@@ -10,7 +10,7 @@ import (
 var ErrTree = errors.New("mls: invalid ratchet tree")
 
 // maxLeaves bounds the group size we accept; DAVE calls are far smaller.
-const maxLeaves = 1 << 15
+const maxLeaves = 1 << 12
 
 // ParentNode is RFC 9420 §7.1 ParentNode.
 type ParentNode struct {
@@ -178,6 +178,23 @@ func (t *RatchetTree) resolution(x uint32, exclude map[uint32]bool) []uint32 {
 // treeHash computes the tree hash of the subtree at x, treating leaves in
 // exclude as blank and dropping them from unmerged lists.
 func (t *RatchetTree) treeHash(x uint32, exclude map[uint32]bool) []byte {
+	return t.treeHashCached(x, exclude, nil)
+}
+
+// treeHashCached is treeHash with a memo for exclusion-free hashes.
+func (t *RatchetTree) treeHashCached(x uint32, exclude map[uint32]bool, cache map[uint32][]byte) []byte {
+	if cache != nil && len(exclude) == 0 {
+		if h, ok := cache[x]; ok {
+			return h
+		}
+		h := t.treeHashUncached(x, exclude, cache)
+		cache[x] = h
+		return h
+	}
+	return t.treeHashUncached(x, exclude, cache)
+}
+
+func (t *RatchetTree) treeHashUncached(x uint32, exclude map[uint32]bool, cache map[uint32][]byte) []byte {
 	var w Writer
 	n := t.node(x)
 	if isLeaf(x) {
@@ -186,8 +203,8 @@ func (t *RatchetTree) treeHash(x uint32, exclude map[uint32]bool) []byte {
 		w.Optional(!n.blank() && !exclude[x/2], func(w *Writer) { n.leaf.write(w) })
 		return hash(w.Bytes())
 	}
-	lh := t.treeHash(left(x), exclude)
-	rh := t.treeHash(right(x), exclude)
+	lh := t.treeHashCached(left(x), exclude, cache)
+	rh := t.treeHashCached(right(x), exclude, cache)
 	w.U8(2)
 	w.Optional(!n.blank(), func(w *Writer) {
 		p := *n.parent
@@ -239,6 +256,7 @@ func underNode(x, l uint32) bool {
 // parentHashValid checks every non-blank parent node chains to a child (§7.9.2).
 func (t *RatchetTree) parentHashValid() error {
 	n := t.NumLeaves()
+	cache := map[uint32][]byte{}
 	for x := uint32(1); x < uint32(len(t.nodes)); x += 2 {
 		p := t.node(x)
 		if p.blank() {
@@ -251,7 +269,7 @@ func (t *RatchetTree) parentHashValid() error {
 			for _, l := range p.parent.UnmergedLeaves {
 				excl[l] = true
 			}
-			want := parentHash(p.parent, t.treeHash(s, excl))
+			want := parentHash(p.parent, t.treeHashCached(s, excl, cache))
 			res := t.resolution(c, nil)
 			for _, d := range res {
 				if !equal(t.parentHashOf(d), want) {
