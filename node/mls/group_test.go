@@ -258,3 +258,37 @@ func TestGroupLifecycle(t *testing.T) {
 		t.Fatalf("replay: %v", err)
 	}
 }
+
+func TestJoinRejectsBadWelcome(t *testing.T) {
+	groups, extKey := bigGroup(t, 2)
+	kp, _ := NewKeyPackage(50, nil)
+	if _, err := groups[0].AddProposal(externalProposal(t, extKey, groups[0], Proposal{Type: ProposalAdd, KeyPackage: kp.KeyPackage})); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := groups[0].Commit(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := NewKeyPackage(51, nil)
+	if _, err := JoinFromWelcome(pc.Welcome, other, nil, nil); !errors.Is(err, ErrNoWelcomeSecrets) {
+		t.Errorf("foreign welcome: %v", err)
+	}
+	bad := *pc.Welcome
+	bad.EncryptedGroupInfo = append([]byte{}, bad.EncryptedGroupInfo...)
+	bad.EncryptedGroupInfo[5] ^= 1
+	if _, err := JoinFromWelcome(&bad, kp, nil, nil); err == nil {
+		t.Error("tampered group info accepted")
+	}
+	if _, err := JoinFromWelcome(pc.Welcome, kp, nil, nil); err != nil {
+		t.Fatalf("valid welcome: %v", err)
+	}
+	// A commit that omits the cached proposal still has to be valid on its
+	// own; an unknown reference is rejected.
+	m := *pc.Message
+	c := *m.Content.Commit
+	c.Proposals = []ProposalOrRef{{Ref: make([]byte, 32)}}
+	m.Content.Commit = &c
+	if _, err := groups[1].ProcessCommit(&m); err == nil {
+		t.Error("commit with an unknown proposal reference accepted")
+	}
+}

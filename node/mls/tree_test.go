@@ -37,3 +37,53 @@ func TestTreeValidationVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeValidationRejects tampers with valid trees and expects errors.
+func TestTreeValidationRejects(t *testing.T) {
+	var vs []struct {
+		Tree    hexBytes `json:"tree"`
+		GroupID hexBytes `json:"group_id"`
+	}
+	loadVectors(t, "tree-validation.json", &vs)
+	tampered := 0
+	for _, v := range vs {
+		tr, err := ParseRatchetTree(v.Tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for x := uint32(1); x < uint32(len(tr.nodes)); x += 2 {
+			if n := tr.node(x); !n.blank() {
+				bad := tr.clone()
+				bad.nodes[x].parent.ParentHash = append([]byte{1}, n.parent.ParentHash...)
+				if bad.Validate(v.GroupID) == nil {
+					t.Errorf("tampered parent hash at node %d accepted", x)
+				}
+				tampered++
+				break
+			}
+		}
+		bad := tr.clone()
+		ln := *bad.Leaf(0)
+		ln.Signature = append([]byte{}, ln.Signature...)
+		ln.Signature[len(ln.Signature)-1] ^= 1
+		bad.nodes[0] = &treeNode{leaf: &ln}
+		if bad.Validate(v.GroupID) == nil {
+			t.Error("bad leaf signature accepted")
+		}
+		if tr.Validate(append([]byte{0}, v.GroupID...)) == nil && hasCommitLeaf(tr) {
+			t.Error("wrong group id accepted")
+		}
+	}
+	if tampered == 0 {
+		t.Fatal("no parent nodes tampered")
+	}
+}
+
+func hasCommitLeaf(tr *RatchetTree) bool {
+	for i := range tr.NumLeaves() {
+		if ln := tr.Leaf(i); ln != nil && ln.Source != SourceKeyPackage {
+			return true
+		}
+	}
+	return false
+}

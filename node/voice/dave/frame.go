@@ -87,6 +87,9 @@ type sendKey struct {
 	generation uint64
 	counter    uint64 // full nonce counter; the wire carries its low 32 bits
 	nonce      [nonceSize]byte
+	// claimed is won by whoever owns the key next: the send loop adopting
+	// it, or SetKey/Close retiring it before the send loop saw it.
+	claimed atomic.Bool
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {
@@ -123,8 +126,8 @@ func (e *Encryptor) SetKey(base []byte) error {
 	if err != nil {
 		return err
 	}
-	if old := e.next.Swap(&sendKey{ratchet: r, key: key, aead: a}); old != nil && old != e.cur {
-		old.zero()
+	if old := e.next.Swap(&sendKey{ratchet: r, key: key, aead: a}); old != nil && old.claimed.CompareAndSwap(false, true) {
+		old.zero() // never used by the send loop
 	}
 	e.passthrough.Store(false)
 	return nil
@@ -148,14 +151,22 @@ func (e *Encryptor) Encrypt(dst, frame []byte) (int, error) {
 		return copy(dst, frame), nil
 	}
 	k := e.next.Load()
-	if k == nil {
-		return 0, ErrNotReady
-	}
-	if k != e.cur {
+	for k != e.cur {
+		if k == nil {
+			return 0, ErrNotReady
+		}
+		if !k.claimed.CompareAndSwap(false, true) {
+			// SetKey retired it before we got to it; a newer key is installed.
+			k = e.next.Load()
+			continue
+		}
 		if e.cur != nil {
 			e.cur.zero()
 		}
 		e.cur = k
+	}
+	if k == nil {
+		return 0, ErrNotReady
 	}
 	if len(frame) == len(silence) && [3]byte(frame) == silence {
 		if len(dst) < len(frame) {
@@ -197,7 +208,7 @@ func (e *Encryptor) Encrypt(dst, frame []byte) (int, error) {
 // Close erases the key material the encryptor holds. Call it after the
 // send loop has stopped.
 func (e *Encryptor) Close() {
-	if k := e.next.Swap(nil); k != nil {
+	if k := e.next.Swap(nil); k != nil && k.claimed.CompareAndSwap(false, true) {
 		k.zero()
 	}
 	if e.cur != nil {

@@ -172,3 +172,42 @@ func FuzzParseFrame(f *testing.F) {
 		_, _ = NewDecryptor(testBase()).Decrypt(b)
 	})
 }
+
+// TestKeyChangeWhileSending runs SetKey concurrently with the send loop
+// (meaningful under -race) and checks every frame decrypts with one of the keys.
+func TestKeyChangeWhileSending(t *testing.T) {
+	var e Encryptor
+	bases := [][]byte{testBase(), SenderBaseSecret(bytes.Repeat([]byte{1}, 32), 5), SenderBaseSecret(bytes.Repeat([]byte{2}, 32), 5)}
+	if err := e.SetKey(bases[0]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			if err := e.SetKey(bases[i%3]); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	dst := make([]byte, 64)
+	frame := []byte{1, 2, 3, 4, 5}
+	for range 2000 {
+		n, err := e.Encrypt(dst, frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := false
+		for _, b := range bases {
+			if pt, err := NewDecryptor(b).Decrypt(dst[:n]); err == nil && bytes.Equal(pt, frame) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Fatal("frame decrypts with none of the keys")
+		}
+	}
+	<-done
+	e.Close()
+}

@@ -390,7 +390,11 @@ func (s *Session) handleProposals(payload []byte) ([]Reply, error) {
 			if m.Content.Sender.Type != mls.SenderExternal {
 				return nil, fmt.Errorf("%w: proposal not from the external sender", ErrPayload)
 			}
-			if p := m.Content.Proposal; p != nil && p.Type == mls.ProposalAdd {
+			p := m.Content.Proposal
+			if p == nil || (p.Type != mls.ProposalAdd && p.Type != mls.ProposalRemove) {
+				return nil, fmt.Errorf("%w: only add and remove proposals are allowed", ErrPayload)
+			}
+			if p.Type == mls.ProposalAdd {
 				id := p.KeyPackage.LeafNode.Credential.Identity
 				if len(id) != 8 || !s.recognized[binary.BigEndian.Uint64(id)] {
 					return nil, fmt.Errorf("%w: add for unrecognised user", ErrPayload)

@@ -333,3 +333,16 @@ func FuzzHandleBinary(f *testing.F) {
 		_, _ = s.HandleBinary(op, b)
 	})
 }
+
+func FuzzHandleJSON(f *testing.F) {
+	f.Add(21, []byte(`{"transition_id":3,"protocol_version":0}`))
+	f.Add(22, []byte(`{"transition_id":3}`))
+	f.Add(24, []byte(`{"epoch":1,"protocol_version":1}`))
+	f.Add(11, []byte(`{"user_ids":["1","x"]}`))
+	f.Add(4, []byte(`{"dave_protocol_version":7}`))
+	f.Fuzz(func(t *testing.T, op int, b []byte) {
+		s := New(Config{UserID: 1, ChannelID: 2})
+		defer s.Close()
+		_, _ = s.HandleJSON(op, b)
+	})
+}
