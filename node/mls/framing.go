@@ -491,3 +491,26 @@ func (pm *PrivateMessage) Unprotect(keys *PrivateKeys) (*AuthenticatedContent, e
 	}
 	return ac, nil
 }
+
+// ExternalProposal frames and signs a proposal from external sender index
+// 0 (the DAVE voice gateway's role).
+func ExternalProposal(k *SignatureKey, groupID []byte, epoch uint64, p Proposal) (*PublicMessage, error) {
+	fc := FramedContent{GroupID: groupID, Epoch: epoch, Sender: Sender{Type: SenderExternal}, ContentType: ContentProposal, Proposal: &p}
+	return ProtectPublic(fc, k, nil, nil, nil)
+}
+
+// ParseKeyPackageMessage parses a KeyPackage sent bare (what libdave and
+// davey send in op 26) or wrapped in an MLSMessage.
+func ParseKeyPackageMessage(b []byte) (*KeyPackage, error) {
+	if kp, err := ParseKeyPackage(b); err == nil {
+		return kp, nil
+	}
+	m, err := ParseMessage(b)
+	if err != nil {
+		return nil, err
+	}
+	if m.KeyPackage == nil {
+		return nil, fmt.Errorf("%w: not a key package", ErrInvalid)
+	}
+	return m.KeyPackage, nil
+}

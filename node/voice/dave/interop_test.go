@@ -228,10 +228,11 @@ func TestDaveyJoinsOurGroup(t *testing.T) {
 	if err != nil || len(r) != 1 || r[0].Op != OpMLSCommitWelcome {
 		t.Fatalf("commit: %v %+v", err, r)
 	}
-	rd := mls.NewReader(r[0].Binary)
-	mls.ReadMessage(rd)
-	commit := r[0].Binary[:len(r[0].Binary)-len(rd.Rest())]
-	welcome := rd.Rest()
+	commit, w, err := SplitCommitWelcome(r[0].Binary)
+	if err != nil || w == nil {
+		t.Fatalf("op 28: %v", err)
+	}
+	welcome := w.Marshal()
 	tid := binary.BigEndian.AppendUint16(nil, 1)
 	if r, err := node.HandleBinary(OpMLSAnnounceCommit, append(tid, commit...)); err != nil || countReady(r, 1) != 1 {
 		t.Fatalf("own commit: %v %+v", err, r)
@@ -308,6 +309,16 @@ func TestWeJoinDaveyGroup(t *testing.T) {
 	x.d.call(map[string]any{"cmd": "processCommit", "name": "d", "data": b64(ourCommit)})
 	if r, err := node.HandleBinary(OpMLSAnnounceCommit, append([]byte{0, 3}, ourCommit...)); err != nil || countReady(r, 3) != 1 {
 		t.Fatalf("own remove commit: %v %+v", err, r)
+	}
+	// No gap: until op 22 the node still sends with the previous epoch's
+	// key, which davey keeps accepting during the transition.
+	dst := make([]byte, 128)
+	n, err := node.Encryptor().Encrypt(dst, []byte("between epochs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt := x.d.bytes(map[string]any{"cmd": "decrypt", "name": "d", "userId": "100", "data": b64(dst[:n])}, "data"); string(pt) != "between epochs" {
+		t.Fatalf("davey dropped a frame during the transition: %q", pt)
 	}
 	x.json(node, OpExecuteTransition, map[string]any{"transition_id": 3})
 	if e, _ := node.Epoch(); e != 3 {

@@ -77,16 +77,11 @@ func (g *gateway) takeKeyPackage(user uint64, r []Reply) {
 }
 
 func (g *gateway) proposal(p mls.Proposal) []byte {
-	fc := mls.FramedContent{GroupID: binary.BigEndian.AppendUint64(nil, 77), Epoch: g.epoch,
-		Sender: mls.Sender{Type: mls.SenderExternal}, ContentType: mls.ContentProposal, Proposal: &p}
-	pm, err := mls.ProtectPublic(fc, g.key, nil, nil, nil)
+	pm, err := mls.ExternalProposal(g.key, binary.BigEndian.AppendUint64(nil, 77), g.epoch, p)
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	var w mls.Writer
-	w.U8(0)
-	w.Vector(func(w *mls.Writer) { w.Raw(pm.Marshal()) })
-	return w.Bytes()
+	return AppendProposalsPayload(pm)
 }
 
 // change sends proposals to the committer, relays its commit (and welcome
@@ -116,13 +111,14 @@ func (g *gateway) change(committer uint64, props []mls.Proposal, joiners []uint6
 	if commitWelcome == nil {
 		g.t.Fatal("no commit")
 	}
-	rd := mls.NewReader(commitWelcome)
-	cm := mls.ReadMessage(rd)
-	if rd.Err() != nil || cm.Public == nil {
-		g.t.Fatalf("commit: %v", rd.Err())
+	commit, w, err := SplitCommitWelcome(commitWelcome)
+	if err != nil {
+		g.t.Fatal(err)
 	}
-	commit := commitWelcome[:len(commitWelcome)-len(rd.Rest())]
-	welcome := rd.Rest()
+	var welcome []byte
+	if w != nil {
+		welcome = w.Marshal()
+	}
 	tid := g.nextTID
 	g.nextTID++
 	tidb := binary.BigEndian.AppendUint16(nil, tid)
@@ -169,7 +165,7 @@ func countReady(r []Reply, tid uint16) int {
 }
 
 func (g *gateway) addProposal(u uint64) mls.Proposal {
-	kp, err := mls.ParseKeyPackage(g.kps[u])
+	kp, err := mls.ParseKeyPackageMessage(g.kps[u])
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -332,6 +328,32 @@ func FuzzHandleBinary(f *testing.F) {
 		}
 		_, _ = s.HandleBinary(op, b)
 	})
+}
+
+func TestRevokeProposals(t *testing.T) {
+	g := newGateway(t)
+	a := g.connect(100)
+	g.connect(200)
+	pm, err := mls.ExternalProposal(g.key, binary.BigEndian.AppendUint64(nil, 77), 0, g.addProposal(200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := a.HandleBinary(OpMLSProposals, AppendProposalsPayload(pm)); err != nil || len(r) != 1 {
+		t.Fatalf("append: %v %+v", err, r)
+	}
+	// Revoking the only proposal leaves nothing to commit.
+	r, err := a.HandleBinary(OpMLSProposals, RevokeProposalsPayload(mls.ProposalRef(&pm.AuthenticatedContent)))
+	if err != nil || len(r) != 0 {
+		t.Fatalf("revoke: %v %+v", err, r)
+	}
+	if a.pending.PendingProposals() != 0 {
+		t.Fatal("proposal not revoked")
+	}
+}
+
+func FuzzSplitCommitWelcome(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) { _, _, _ = SplitCommitWelcome(b) })
 }
 
 func FuzzHandleJSON(f *testing.F) {
