@@ -475,6 +475,9 @@ func (g *Group) ProcessCommit(pm *PublicMessage) (*Group, error) {
 	}
 	provisional := GroupContext{GroupID: g.ctx.GroupID, Epoch: g.ctx.Epoch + 1, ConfirmedTranscriptHash: g.ctx.ConfirmedTranscriptHash, Extensions: a.exts}
 	if path != nil {
+		if old := g.tree.Leaf(fc.Sender.Index); equal(old.EncryptionKey, path.LeafNode.EncryptionKey) {
+			return nil, fmt.Errorf("%w: update path reuses the committer's encryption key", ErrInvalid)
+		}
 		fdp := a.tree.filteredDirectPath(fc.Sender.Index)
 		if err := a.tree.mergeUpdatePath(fc.Sender.Index, path, g.ctx.GroupID); err != nil {
 			return nil, err

@@ -510,3 +510,15 @@ func (s *Session) recover(tid uint16, cause error) ([]Reply, error) {
 	}
 	return append(out, more...), fmt.Errorf("%w: %w", ErrRecovered, cause)
 }
+
+// Decryptor returns a frame decryptor for userID's frames in the current
+// epoch, for receivers and test listeners. A send-only node never needs it.
+func (s *Session) Decryptor(userID uint64) (*Decryptor, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.current()
+	if g == nil {
+		return nil, fmt.Errorf("%w: no group", ErrNotReady)
+	}
+	return NewDecryptor(GroupSenderBase(g, userID)), nil
+}

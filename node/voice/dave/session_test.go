@@ -187,8 +187,10 @@ func (g *gateway) checkFrames() {
 			g.t.Fatal(err)
 		}
 		for _, ru := range g.inGroup {
-			r := g.members[ru]
-			d := NewDecryptor(GroupSenderBase(r.group, su))
+			d, err := g.members[ru].Decryptor(su)
+			if err != nil {
+				g.t.Fatal(err)
+			}
 			pt, err := d.Decrypt(dst[:n])
 			if err != nil || !bytes.Equal(pt, frame) {
 				g.t.Fatalf("user %d cannot decrypt user %d: %v", ru, su, err)
