@@ -292,3 +292,67 @@ func TestJoinRejectsBadWelcome(t *testing.T) {
 		t.Error("commit with an unknown proposal reference accepted")
 	}
 }
+
+// TestWelcomePathSecret: a commit that removes and adds at once carries a
+// path, so the joiner gets a path secret; later commits encrypt to the
+// parent nodes it derived and it must still follow.
+func TestWelcomePathSecret(t *testing.T) {
+	// With 8 leaves, leaf 3 joins under node 3 (the LCA with committer 0),
+	// and leaf 4's later path encrypts to node 3's key from the Welcome.
+	groups, extKey := bigGroup(t, 8)
+	kp, _ := NewKeyPackage(90, nil)
+	rm := externalProposal(t, extKey, groups[0], Proposal{Type: ProposalRemove, Removed: 3})
+	add := externalProposal(t, extKey, groups[0], Proposal{Type: ProposalAdd, KeyPackage: kp.KeyPackage})
+	for _, g := range groups {
+		for _, p := range []*PublicMessage{rm, add} {
+			if _, err := g.AddProposal(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pc, err := groups[0].Commit(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.Message.Content.Commit.Path == nil || pc.Welcome == nil {
+		t.Fatal("want path and welcome")
+	}
+	joiner, err := JoinFromWelcome(pc.Welcome, kp, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(joiner.priv.keys) < 2 {
+		t.Fatalf("joiner derived no parent keys: %d", len(joiner.priv.keys))
+	}
+	if _, ok := joiner.priv.keys[3]; !ok || joiner.OwnLeaf() != 3 {
+		t.Fatalf("joiner at leaf %d has no key for node 3", joiner.OwnLeaf())
+	}
+	next := []*Group{pc.Next()}
+	for i, g := range groups[1:] {
+		if i+1 == 3 {
+			next = append(next, joiner)
+			continue
+		}
+		ng, err := g.ProcessCommit(pc.Message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next = append(next, ng)
+	}
+	// Member 4 commits an empty commit with a path; everyone follows.
+	pc2, err := next[4].Commit(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pc2.Next().EpochAuthenticator()
+	for i, g := range next {
+		if i == 4 {
+			continue
+		}
+		ng, err := g.ProcessCommit(pc2.Message)
+		if err != nil {
+			t.Fatalf("member %d: %v", i, err)
+		}
+		eq(t, "authenticator", ng.EpochAuthenticator(), want)
+	}
+}
