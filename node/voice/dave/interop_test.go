@@ -329,6 +329,53 @@ func TestWeJoinDaveyGroup(t *testing.T) {
 	if ids := x.daveyState("d")["userIds"].([]any); len(ids) != 2 {
 		t.Fatalf("davey members after remove: %v", ids)
 	}
+
+	// davey commits a Remove with an UpdatePath (OpenMLS path, parent
+	// hashes and HPKE path secrets) and the node processes it.
+	x.epoch = 3
+	fourth := x.goMember(400)
+	recognized = append(recognized[:2], "400")
+	add400 := x.proposal(x.addProp(x.kps[400]))
+	res = x.d.call(map[string]any{"cmd": "processProposals", "name": "d", "op": 0, "data": b64(proposalsBody(add400)), "recognized": recognized})
+	if _, err := node.HandleBinary(OpMLSProposals, add400); err != nil {
+		t.Fatal(err)
+	}
+	commit, _ = base64.StdEncoding.DecodeString(res["commit"].(string))
+	welcome, _ = base64.StdEncoding.DecodeString(res["welcome"].(string))
+	x.d.call(map[string]any{"cmd": "processCommit", "name": "d", "data": b64(commit)})
+	if r, err := node.HandleBinary(OpMLSAnnounceCommit, append([]byte{0, 4}, commit...)); err != nil || countReady(r, 4) != 1 {
+		t.Fatalf("davey add commit: %v %+v", err, r)
+	}
+	if r, err := fourth.HandleBinary(OpMLSWelcome, append([]byte{0, 4}, welcome...)); err != nil || countReady(r, 4) != 1 {
+		t.Fatalf("fourth welcome: %v %+v", err, r)
+	}
+	x.epoch = 4
+	for l, id := range node.group.Members() {
+		if binary.BigEndian.Uint64(id) == 400 {
+			leaf = l
+		}
+	}
+	rm = x.proposal(mls.Proposal{Type: mls.ProposalRemove, Removed: leaf})
+	res = x.d.call(map[string]any{"cmd": "processProposals", "name": "d", "op": 0, "data": b64(proposalsBody(rm)), "recognized": recognized[:2]})
+	if _, err := node.HandleBinary(OpMLSProposals, rm); err != nil {
+		t.Fatal(err)
+	}
+	commit, _ = base64.StdEncoding.DecodeString(res["commit"].(string))
+	m, err := mls.ParseMessage(commit)
+	if err != nil || m.Public.Content.Commit.Path == nil {
+		t.Fatalf("davey remove commit has no path: %v", err)
+	}
+	x.d.call(map[string]any{"cmd": "processCommit", "name": "d", "data": b64(commit)})
+	if r, err := node.HandleBinary(OpMLSAnnounceCommit, append([]byte{0, 5}, commit...)); err != nil || countReady(r, 5) != 1 {
+		t.Fatalf("davey remove commit: %v %+v", err, r)
+	}
+	x.json(node, OpExecuteTransition, map[string]any{"transition_id": 5})
+	if e, _ := node.Epoch(); e != 5 {
+		t.Fatalf("epoch %d after davey's remove", e)
+	}
+	x.sameAuthenticator(node, "d")
+	x.roundTrip(node, 100, "d", 200)
 	node.Close()
 	third.Close()
+	fourth.Close()
 }
