@@ -83,9 +83,9 @@ type Session struct {
 	closed      bool
 	extSender   *mls.ExternalSender
 	kp          *mls.KeyPackageBundle
-	pending     *mls.Group // sole-member group before any commit/welcome
-	group       *mls.Group // established group
-	commit      *mls.PendingCommit
+	pending     *mls.Group           // sole-member group before any commit/welcome
+	group       *mls.Group           // established group
+	commits     []*mls.PendingCommit // our commits this epoch; the gateway may announce any of them
 	transitions map[uint16]transition
 	recognized  map[uint64]bool
 }
@@ -133,7 +133,7 @@ func (s *Session) Close() {
 func (s *Session) resetMLS() {
 	s.group.Zero()
 	s.pending.Zero()
-	s.group, s.pending, s.commit, s.kp = nil, nil, nil, nil
+	s.group, s.pending, s.commits, s.kp = nil, nil, nil, nil
 	for id, t := range s.transitions {
 		clear(t.base)
 		delete(s.transitions, id)
@@ -249,8 +249,11 @@ func (s *Session) HandleJSON(op int, d json.RawMessage) ([]Reply, error) {
 	return nil, nil
 }
 
-// maxRecognized bounds the recognised-user set.
-const maxRecognized = 1 << 14
+// Bounds on session state.
+const (
+	maxRecognized     = 1 << 14
+	maxPendingCommits = 16
+)
 
 func (s *Session) setVersion(v int) ([]Reply, error) {
 	if v < 0 || v > MaxProtocolVersion {
@@ -406,14 +409,16 @@ func (s *Session) handleProposals(payload []byte) ([]Reply, error) {
 		}
 	}
 	if g.PendingProposals() == 0 {
-		s.commit = nil
 		return nil, nil
 	}
 	pc, err := g.Commit(false)
 	if err != nil {
 		return nil, err
 	}
-	s.commit = pc
+	if len(s.commits) == maxPendingCommits {
+		s.commits = s.commits[1:]
+	}
+	s.commits = append(s.commits, pc)
 	out := pc.Message.Marshal()
 	if pc.Welcome != nil {
 		out = append(out, pc.Welcome.Marshal()...)
@@ -432,10 +437,15 @@ func (s *Session) handleCommit(tid uint16, b []byte) ([]Reply, error) {
 		switch {
 		case g == nil:
 			err = fmt.Errorf("%w: commit without a group", ErrPayload)
-		case s.commit != nil && s.commit.Matches(m.Public):
-			next = s.commit.Next()
 		default:
-			next, err = g.ProcessCommit(m.Public)
+			for _, pc := range s.commits {
+				if pc.Matches(m.Public) {
+					next = pc.Next()
+				}
+			}
+			if next == nil {
+				next, err = g.ProcessCommit(m.Public)
+			}
 		}
 	}
 	if err != nil {
@@ -492,7 +502,7 @@ func (s *Session) adopt(tid uint16, next *mls.Group) []Reply {
 	if s.pending != nil && s.pending != next {
 		s.pending.Zero()
 	}
-	s.group, s.pending, s.commit = next, nil, nil
+	s.group, s.pending, s.commits = next, nil, nil
 	s.transitions[tid] = transition{version: s.version, base: s.sendBase()}
 	if tid == 0 {
 		s.execute(0)

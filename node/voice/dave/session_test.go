@@ -370,3 +370,31 @@ func FuzzHandleJSON(f *testing.F) {
 		_, _ = s.HandleJSON(op, b)
 	})
 }
+
+// TestEarlierOwnCommitAnnounced: two op 27 messages make two commits; the
+// gateway announces the first, which must be recognised as ours.
+func TestEarlierOwnCommitAnnounced(t *testing.T) {
+	g := newGateway(t)
+	a := g.connect(100)
+	g.connect(200)
+	g.connect(300)
+	r1, err := a.HandleBinary(OpMLSProposals, g.proposal(g.addProposal(200)))
+	if err != nil || len(r1) != 1 {
+		t.Fatal(err)
+	}
+	r2, err := a.HandleBinary(OpMLSProposals, g.proposal(g.addProposal(300)))
+	if err != nil || len(r2) != 1 {
+		t.Fatal(err)
+	}
+	commit, _, err := SplitCommitWelcome(r1[0].Binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.HandleBinary(OpMLSAnnounceCommit, append([]byte{0, 1}, commit...))
+	if err != nil || countReady(r, 1) != 1 {
+		t.Fatalf("first own commit: %v %+v", err, r)
+	}
+	if len(a.group.Members()) != 2 {
+		t.Fatalf("members %d", len(a.group.Members()))
+	}
+}
