@@ -425,7 +425,7 @@ func (g *Group) pskSecretFor(ids []PreSharedKeyID) ([]byte, error) {
 }
 
 func (g *Group) next(tree *RatchetTree, priv *privateTree, ctx GroupContext, es *EpochSecrets, tag []byte) *Group {
-	res := map[uint64][]byte{g.ctx.Epoch: g.secrets.Resumption}
+	res := map[uint64][]byte{g.ctx.Epoch: slices.Clone(g.secrets.Resumption)}
 	for e, k := range g.resumption {
 		if e+keptResumptionPSKs > g.ctx.Epoch {
 			res[e] = k

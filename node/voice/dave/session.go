@@ -431,6 +431,9 @@ func (s *Session) handleCommit(tid uint16, b []byte) ([]Reply, error) {
 	if err == nil && m.Public == nil {
 		err = fmt.Errorf("%w: commit is not a public message", ErrPayload)
 	}
+	if err == nil && string(m.Public.Content.GroupID) != string(s.groupID()) {
+		return nil, nil // another group's commit: not ours to judge
+	}
 	var next *mls.Group
 	if err == nil {
 		g := s.current()
