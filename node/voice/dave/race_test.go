@@ -1,0 +1,5 @@
+//go:build race
+
+package dave
+
+const raceEnabled = true
