@@ -498,3 +498,34 @@ func TestOpenIdleTimeout(t *testing.T) {
 		}
 	}
 }
+
+// An endless body is read only as far as the probe needs: the load
+// returns a stream track, having consumed a bounded amount.
+func TestLoadEndlessBodyIsBounded(t *testing.T) {
+	dir := mediaFiles(t)
+	frames, err := os.ReadFile(filepath.Join(dir, "cbr.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for r.Context().Err() == nil {
+			n, err := w.Write(frames)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	r := l.Load(context.Background(), srv.URL+"/endless")
+	if r.LoadType != lavalink.LoadTypeTrack || !r.Track.Info.IsStream {
+		b, _ := json.Marshal(r)
+		t.Fatalf("got %s", b)
+	}
+	// Socket buffers absorb some megabytes; an unbounded read would not stop.
+	if n := written.Load(); n > 64<<20 {
+		t.Errorf("server wrote %d bytes", n)
+	}
+}
