@@ -529,3 +529,26 @@ func TestLoadEndlessBodyIsBounded(t *testing.T) {
 		t.Errorf("server wrote %d bytes", n)
 	}
 }
+
+// Close is idempotent, and a closed confined loader never falls back to
+// opening paths without its roots.
+func TestCloseConfined(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.mp3"), []byte("ID3\x03\x00\x00\x00\x00\x00\x00"), 0o644)
+	l, err := New(Config{Local: true, LocalRoots: []string{root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Load(context.Background(), filepath.Join(root, "a.mp3")); r.LoadType != lavalink.LoadTypeTrack {
+		t.Fatalf("before close: %s", r.LoadType)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Load(context.Background(), filepath.Join(root, "a.mp3")); r.LoadType != lavalink.LoadTypeError {
+		t.Fatalf("after close: %s", r.LoadType)
+	}
+}
