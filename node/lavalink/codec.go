@@ -56,6 +56,15 @@ func DecodeTrack(encoded string) (Track, error) {
 	return Track{Encoded: encoded, Info: et.Info}, nil
 }
 
+// Track returns the API view of et with Encoded set to its encoding.
+func (et EncodedTrack) Track() (Track, error) {
+	s, err := et.Encode()
+	if err != nil {
+		return Track{}, err
+	}
+	return Track{Encoded: s, Info: et.Info}, nil
+}
+
 // ParseEncodedTrack decodes the base64 string and then the message.
 func ParseEncodedTrack(encoded string) (EncodedTrack, error) {
 	b, err := decodeBase64(encoded)

@@ -289,6 +289,15 @@ func TestDecodeLenient(t *testing.T) {
 	}
 }
 
+func TestEncodedTrackTrack(t *testing.T) {
+	v := trackVectors["B v3 youtube-source"].encoded
+	et, _ := ParseEncodedTrack(v)
+	tr, err := et.Track()
+	if err != nil || tr.Encoded != v || tr.Info.Identifier != "YKkMR2l05Rs" {
+		t.Fatalf("%+v %v", tr, err)
+	}
+}
+
 func TestWithPosition(t *testing.T) {
 	s, err := WithPosition(trackVectors["B v3 youtube-source"].encoded, 60000)
 	if err != nil {

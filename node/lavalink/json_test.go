@@ -216,3 +216,29 @@ func TestEndReasonMayStartNext(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlayerUpdate: request decoding never panics, and what decodes
+// re-encodes to a stable form.
+func FuzzPlayerUpdate(f *testing.F) {
+	f.Add([]byte(`{"track":{"encoded":null,"userData":{"a":[1]}},"endTime":null,"volume":80}`))
+	f.Add([]byte(`{"filters":{"equalizer":[{"band":1}],"karaoke":{},"pluginFilters":{"x":1}},"voice":{"token":"t","endpoint":"e","sessionId":"s","channelId":"1"}}`))
+	f.Add([]byte(`{"encodedTrack":"QAAA","identifier":"x","position":5,"paused":true}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var u PlayerUpdate
+		if json.Unmarshal(b, &u) != nil {
+			return
+		}
+		out, err := json.Marshal(u)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		var back PlayerUpdate
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("re-decode %s: %v", out, err)
+		}
+		again, _ := json.Marshal(back)
+		if string(again) != string(out) {
+			t.Fatalf("unstable:\n%s\n%s", out, again)
+		}
+	})
+}

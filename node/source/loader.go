@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/audionode/audionode/node/lavalink"
@@ -78,7 +79,9 @@ type Loader struct {
 	cfg       Config
 	client    *http.Client
 	transport *http.Transport
-	roots     []localRoot
+
+	mu    sync.RWMutex // guards roots against a concurrent Close
+	roots []localRoot
 }
 
 type localRoot struct {
@@ -138,11 +141,13 @@ func New(cfg Config) (*Loader, error) {
 
 // Close releases the local roots and idle HTTP connections. It is idempotent.
 func (l *Loader) Close() error {
+	l.mu.Lock()
 	var errs []error
 	for _, r := range l.roots {
 		errs = append(errs, r.root.Close())
 	}
 	l.roots = nil
+	l.mu.Unlock()
 	if l.transport != nil {
 		l.transport.CloseIdleConnections()
 	}
@@ -348,7 +353,9 @@ func firstNonEmpty(s ...string) string {
 // openLocal opens path, confined to the configured roots when there are any.
 func (l *Loader) openLocal(path string) (*os.File, error) {
 	path = filepath.Clean(path)
-	if len(l.roots) == 0 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if len(l.cfg.LocalRoots) == 0 {
 		return os.Open(path)
 	}
 	for _, r := range l.roots {

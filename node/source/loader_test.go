@@ -498,3 +498,57 @@ func TestOpenIdleTimeout(t *testing.T) {
 		}
 	}
 }
+
+// An endless body is read only as far as the probe needs: the load
+// returns a stream track, having consumed a bounded amount.
+func TestLoadEndlessBodyIsBounded(t *testing.T) {
+	dir := mediaFiles(t)
+	frames, err := os.ReadFile(filepath.Join(dir, "cbr.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for r.Context().Err() == nil {
+			n, err := w.Write(frames)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	r := l.Load(context.Background(), srv.URL+"/endless")
+	if r.LoadType != lavalink.LoadTypeTrack || !r.Track.Info.IsStream {
+		b, _ := json.Marshal(r)
+		t.Fatalf("got %s", b)
+	}
+	// Socket buffers absorb some megabytes; an unbounded read would not stop.
+	if n := written.Load(); n > 64<<20 {
+		t.Errorf("server wrote %d bytes", n)
+	}
+}
+
+// Close is idempotent, and a closed confined loader never falls back to
+// opening paths without its roots.
+func TestCloseConfined(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.mp3"), []byte("ID3\x03\x00\x00\x00\x00\x00\x00"), 0o644)
+	l, err := New(Config{Local: true, LocalRoots: []string{root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Load(context.Background(), filepath.Join(root, "a.mp3")); r.LoadType != lavalink.LoadTypeTrack {
+		t.Fatalf("before close: %s", r.LoadType)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Load(context.Background(), filepath.Join(root, "a.mp3")); r.LoadType != lavalink.LoadTypeError {
+		t.Fatalf("after close: %s", r.LoadType)
+	}
+}
