@@ -179,15 +179,31 @@ func (s *tremoloStage) carry(prev stage) {
 
 func (s *tremoloStage) process(x []float32) {
 	off := 1 - s.depth
+	o := newOsc(s.phase, s.dphi)
 	for i := 0; i+1 < len(x); i += 2 {
-		m := float32(off + s.depth*math.Sin(s.phase))
+		m := float32(off + s.depth*o.sin)
 		x[i] *= m
 		x[i+1] *= m
-		s.phase += s.dphi
+		o.next()
 	}
 	// Wrap so the phase keeps its precision on long tracks (the reference
 	// lets a float grow without bound).
-	s.phase = math.Mod(s.phase, 2*math.Pi)
+	s.phase = math.Mod(s.phase+float64(len(x)/2)*s.dphi, 2*math.Pi)
+}
+
+// osc generates sin(φ₀ + n·dφ) by rotating a unit vector, which is far
+// cheaper than math.Sin per sample; each block restarts it from the exact
+// phase, so rounding never accumulates past one block (≤ 1024 steps).
+type osc struct{ sin, cos, ds, dc float64 }
+
+func newOsc(phase, dphi float64) osc {
+	s, c := math.Sincos(phase)
+	ds, dc := math.Sincos(dphi)
+	return osc{s, c, ds, dc}
+}
+
+func (o *osc) next() {
+	o.sin, o.cos = o.sin*o.dc+o.cos*o.ds, o.cos*o.dc-o.sin*o.ds
 }
 
 // --- vibrato (lavadsp VibratoConverter): a 2 ms modulated delay line read
@@ -218,12 +234,11 @@ func (s *vibratoStage) carry(prev stage) {
 }
 
 func (s *vibratoStage) process(x []float32) {
+	o := newOsc(s.phase, s.dphi)
+	s.phase = math.Mod(s.phase+float64(len(x)/2)*s.dphi, 2*math.Pi)
 	for i := 0; i+1 < len(x); i += 2 {
-		lfo := float32((math.Sin(s.phase) + 1) * 0.5)
-		s.phase += s.dphi
-		if s.phase > 2*math.Pi {
-			s.phase -= 2 * math.Pi
-		}
+		lfo := float32((o.sin + 1) * 0.5)
+		o.next()
 		delay := lfo*s.depth*vibratoMaxDelay + vibratoExtra
 		r := float32(s.w) - 1 - delay
 		for r < 0 {
@@ -273,13 +288,13 @@ func (s *rotationStage) carry(prev stage) {
 }
 
 func (s *rotationStage) process(x []float32) {
+	o := newOsc(s.x, s.dx)
 	for i := 0; i+1 < len(x); i += 2 {
-		sin := math.Sin(s.x)
-		x[i] *= float32((sin + 1) / 2)
-		x[i+1] *= float32((1 - sin) / 2)
-		s.x += s.dx
+		x[i] *= float32((o.sin + 1) / 2)
+		x[i+1] *= float32((1 - o.sin) / 2)
+		o.next()
 	}
-	s.x = math.Mod(s.x, 2*math.Pi)
+	s.x = math.Mod(s.x+float64(len(x)/2)*s.dx, 2*math.Pi)
 }
 
 // --- distortion (lavadsp DistortionConverter).
