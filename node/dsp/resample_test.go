@@ -150,7 +150,7 @@ func BenchmarkResample(b *testing.B) {
 	for _, tc := range []struct {
 		in float64
 		q  Quality
-	}{{44100, QualityLow}, {44100, QualityMedium}, {44100, QualityHigh}, {96000, QualityLow}} {
+	}{{44100, QualityLow}, {44100.5, QualityLow}, {44100, QualityMedium}, {44100, QualityHigh}, {96000, QualityLow}} {
 		b.Run(fmt.Sprintf("%v_q%d", tc.in, tc.q), func(b *testing.B) {
 			r, _ := NewResampler(tc.in, 48000, tc.q)
 			inFrames := int(tc.in / 50)
