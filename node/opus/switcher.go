@@ -172,10 +172,10 @@ func (s *Switcher) pop() {
 func (s *Switcher) ReadFrame(dst []byte) (int, error) {
 	s.fill(2)
 	if s.allow && s.chain.IsIdentity() {
-		if s.transcoding {
+		if s.transcoding && s.canResume() {
 			s.leaveTranscode()
 		}
-		if s.qn > 0 && s.head().samps == audio.FrameSamples {
+		if !s.transcoding && s.qn > 0 && s.head().samps == audio.FrameSamples {
 			h := s.head()
 			n := copy(dst, h.b[:h.n])
 			s.pop()
@@ -214,7 +214,7 @@ func (s *Switcher) enterTranscode() error {
 		s.feedPos = s.hist[first].pos
 		for i := first; i < s.histN; i++ {
 			h := &s.hist[i]
-			if _, err := s.decodeInto(h.b[:h.n]); err != nil {
+			if _, err := s.decodeInto(h.b[:h.n], h.samps); err != nil {
 				return err
 			}
 		}
@@ -237,27 +237,42 @@ func (s *Switcher) enterTranscode() error {
 	return nil
 }
 
-// leaveTranscode drops the transcoding state; the queue head is where
-// passthrough resumes.
+// canResume reports whether passthrough can take over: the first queued
+// packet that starts at or after the sent position is a 20 ms one. (It
+// starts exactly there unless a timescale stage moved the timeline.)
+func (s *Switcher) canResume() bool {
+	s.fill(queueLen)
+	sent := s.feedPos - int64(s.la)
+	for i := range s.qn {
+		if p := &s.q[(s.qh+i)%queueLen]; p.pos >= sent {
+			return p.samps == audio.FrameSamples
+		}
+	}
+	return false
+}
+
+// leaveTranscode drops the transcoding state; passthrough resumes at the
+// first packet not yet sent.
 func (s *Switcher) leaveTranscode() {
 	s.transcoding = false
-	// Everything before the sent position is done with.
 	sent := s.feedPos - int64(s.la)
-	for s.qn > 0 && s.head().pos+int64(s.head().samps) <= sent {
+	for s.qn > 0 && s.head().pos < sent {
 		s.pop()
 	}
 	s.pcmN, s.outN, s.decoded = 0, 0, 0
 	s.flushed = false
 }
 
-// decodeInto appends a packet's audio to pcm and returns its frames.
-func (s *Switcher) decodeInto(pkt []byte) (int, error) {
+// decodeInto appends a packet's audio (samps frames by its TOC) to pcm
+// and returns its frames.
+func (s *Switcher) decodeInto(pkt []byte, samps int) (int, error) {
 	room := s.pcm[2*s.pcmN:]
 	n, err := s.dec.DecodeFloat(pkt, room[:min(len(room), 2*maxPacketSamples)])
-	if err != nil {
-		// A corrupt packet in the middle of a track: conceal it rather
-		// than end the track.
-		n, err = s.dec.DecodeFloat(nil, room[:2*min(audio.FrameSamples, len(room)/2)])
+	if err != nil || n != samps {
+		// A corrupt packet in the middle of a track: conceal it for its
+		// nominal duration rather than end the track, so positions stay
+		// on the source's timeline.
+		n, err = s.dec.DecodeFloat(nil, room[:2*min(samps, len(room)/2)])
 		if err != nil {
 			return 0, err
 		}
@@ -269,16 +284,19 @@ func (s *Switcher) decodeInto(pkt []byte) (int, error) {
 // decodeNext decodes the first queued packet not decoded yet.
 func (s *Switcher) decodeNext() error {
 	if s.decoded >= s.qn {
+		if s.qn == queueLen && s.decoded > 0 {
+			// Packets shorter than the lookahead can fill the queue with
+			// audio already decoded; only a later passthrough resume
+			// needed them.
+			s.pop()
+		}
 		s.fill(s.decoded + 1)
 		if s.decoded >= s.qn {
-			if s.err == nil {
-				return fmt.Errorf("%w: packet queue full", ErrInternal)
-			}
 			return s.err
 		}
 	}
 	p := &s.q[(s.qh+s.decoded)%queueLen]
-	if _, err := s.decodeInto(p.b[:p.n]); err != nil {
+	if _, err := s.decodeInto(p.b[:p.n], p.samps); err != nil {
 		return err
 	}
 	s.decoded++
