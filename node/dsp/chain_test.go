@@ -595,3 +595,18 @@ func TestFloatToInt16(t *testing.T) {
 		t.Errorf("Int16ToFloat = %v", back)
 	}
 }
+
+func TestHas(t *testing.T) {
+	f := allFilters()
+	for _, n := range FilterNames {
+		if !f.Has(n) {
+			t.Errorf("Has(%q) = false on allFilters", n)
+		}
+		if (&Filters{}).Has(n) {
+			t.Errorf("Has(%q) = true on empty filters", n)
+		}
+	}
+	if f.Has("echo") {
+		t.Error("Has(echo) = true")
+	}
+}

@@ -114,6 +114,17 @@ func NewSwitcher(src PacketSource, chain *dsp.Chain, passthrough bool, opts Enco
 	}, nil
 }
 
+// Reset forgets everything buffered, as after the source seeked: the next
+// packet read starts a fresh timeline. It also resets the chain.
+func (s *Switcher) Reset() {
+	s.qh, s.qn, s.histN, s.decoded = 0, 0, 0, 0
+	s.next, s.feedPos = 0, 0
+	s.pcmN, s.outN = 0, 0
+	s.err = nil
+	s.transcoding, s.flushed = false, false
+	s.chain.Reset()
+}
+
 // Passthrough reports whether the last frame was passed through.
 func (s *Switcher) Passthrough() bool { return s.lastPT }
 

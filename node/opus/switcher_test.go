@@ -273,3 +273,34 @@ func BenchmarkSwitcher(b *testing.B) {
 		})
 	}
 }
+
+func TestSwitcherReset(t *testing.T) {
+	pkts := sourcePackets(t, 10)
+	chain := dsp.NewChain(dsp.QualityLow)
+	chain.SetVolume(50)
+	s, err := NewSwitcher(sliceSource(pkts), chain, true, DefaultEncoderOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	buf := make([]byte, 1276)
+	for range 12 {
+		s.ReadFrame(buf)
+	}
+	// After a seek the source has data again.
+	s.src = sliceSource(pkts[5:])
+	s.Reset()
+	n := 0
+	for {
+		if _, err := s.ReadFrame(buf); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			break
+		}
+		n++
+	}
+	if n != 5 {
+		t.Errorf("after Reset: %d frames, want 5", n)
+	}
+}
