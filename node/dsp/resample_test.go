@@ -157,6 +157,7 @@ func BenchmarkResample(b *testing.B) {
 			in := sine(inFrames, tc.in, 440, 1000, 0.5)
 			out := make([]float32, 2*1100)
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				rest := in
 				for len(rest) > 0 {
@@ -164,7 +165,7 @@ func BenchmarkResample(b *testing.B) {
 					rest = rest[nIn:]
 				}
 			}
-			b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+			reportFrame(b, cpu0)
 		})
 	}
 }

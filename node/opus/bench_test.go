@@ -20,6 +20,7 @@ func BenchmarkEncode(b *testing.B) {
 			in := tone(50 * frame)
 			pkt := make([]byte, 1276)
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			i := 0
 			for b.Loop() {
 				if _, err := enc.Encode(in[i*2*frame:(i+1)*2*frame], pkt); err != nil {
@@ -27,7 +28,7 @@ func BenchmarkEncode(b *testing.B) {
 				}
 				i = (i + 1) % 50
 			}
-			b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+			reportFrame(b, cpu0)
 		})
 	}
 }
@@ -46,6 +47,7 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	pcm := make([]int16, 2*frame)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		if _, err := dec.Decode(pkts[i], pcm); err != nil {
@@ -53,5 +55,5 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		i = (i + 1) % 50
 	}
-	b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+	reportFrame(b, cpu0)
 }

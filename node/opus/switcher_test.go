@@ -264,12 +264,13 @@ func BenchmarkSwitcher(b *testing.B) {
 			defer s.Close()
 			buf := make([]byte, 1276)
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				if _, err := s.ReadFrame(buf); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+			reportFrame(b, cpu0)
 		})
 	}
 }
