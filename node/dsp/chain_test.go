@@ -610,3 +610,24 @@ func TestHas(t *testing.T) {
 		t.Error("Has(echo) = true")
 	}
 }
+
+// TestTimescaleExactStart: a present, neutral timescale (kept in the chain
+// because another filter is active) reproduces every input frame from the
+// very first, only delayed.
+func TestTimescaleExactStart(t *testing.T) {
+	c := mustChain(t, Filters{Volume: ptr(0.5), Timescale: &Timescale{Speed: 1, Pitch: 1, Rate: 1}})
+	in := sine(24000, 48000, 440, 1000, 0.5)
+	for i := range in {
+		in[i] += float32(i%7) * 0.01 // break the periodicity
+	}
+	out := runChain(c, in)
+	// Without a tempo change the stage adds no delay in pull mode.
+	if len(out) < len(in)-2*(tsSeq+tsSeek) {
+		t.Fatalf("got %d samples for %d", len(out), len(in))
+	}
+	for i := range out {
+		if d := math.Abs(float64(out[i] - 0.5*in[i])); d > 1e-6 {
+			t.Fatalf("sample %d (frame %d): got %v, want %v", i, i/2, out[i], 0.5*in[i])
+		}
+	}
+}

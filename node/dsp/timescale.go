@@ -122,8 +122,9 @@ func (s *timescaleStage) stretch() bool {
 		if s.nIn < tsOverlap {
 			return false
 		}
+		// The first sequence then crossfades these frames with themselves,
+		// so the stream starts exactly at its first input frame.
 		copy(s.tail, s.in[:2*tsOverlap])
-		s.drop(tsOverlap)
 		s.primed = true
 	}
 	if s.nIn < tsSeq+tsSeek {
