@@ -1,6 +1,9 @@
 package dsp
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // FadeFrames is the length of the crossfade when the filters change, and
 // of the ramp when the player volume changes: one 20 ms frame.
@@ -98,6 +101,7 @@ func (c *Chain) Update(f Filters) error {
 		// where it is an exact identity with a fixed delay.
 		c.ts.set(Timescale{Speed: 1, Pitch: 1, Rate: 1})
 	}
+	f.Equalizer = slices.Clone(f.Equalizer) // the caller may reuse its slice
 	c.filters = f
 	c.active = f.Active()
 	return nil
@@ -165,12 +169,21 @@ func (c *Chain) Volume() int { return c.volume }
 
 // IsIdentity reports whether the chain currently leaves audio untouched:
 // player volume 100, no active filter, and no crossfade or ramp under way.
-// The pipeline may then pass Opus packets through without decoding. A
-// timescale stage left over from an earlier configuration is at neutral
-// settings then: an exact identity that only delays (≈ 55 ms), and the
-// pipeline may drop it with the chain.
+// The pipeline may then pass Opus packets through without decoding (and
+// calls Bypassed). A timescale stage left over from an earlier
+// configuration is at neutral settings then: an exact identity that only
+// holds back up to ≈ 55 ms of input.
 func (c *Chain) IsIdentity() bool {
-	return !c.active && c.volume == 100 && c.vol == 1 && c.old == nil
+	return !c.active && c.volume == 100 && c.vol == 1 && c.volLeft == 0 && c.old == nil
+}
+
+// Bypassed tells an identity chain that the pipeline now routes audio
+// around it: it drops the input a neutral timescale stage still holds, so
+// that audio cannot resurface when the chain is used again.
+func (c *Chain) Bypassed() {
+	if c.IsIdentity() {
+		c.ts = nil
+	}
 }
 
 // Reset clears all running state, as after a seek: filter history,

@@ -631,3 +631,27 @@ func TestTimescaleExactStart(t *testing.T) {
 		}
 	}
 }
+
+// TestBypassedDropsTimescale: after passthrough took over, buffered
+// timescale input must not come back when the chain is used again.
+func TestBypassedDropsTimescale(t *testing.T) {
+	c := mustChain(t, Filters{Timescale: &Timescale{Speed: 1.5, Pitch: 1, Rate: 1}})
+	out := make([]float32, 2*960)
+	c.Process(sine(4800, 48000, 440, 440, 0.5), out)
+	must(t, c.Update(Filters{}))
+	for i := 0; !c.IsIdentity(); i++ { // finish the crossfade
+		if i == 10 {
+			t.Fatal("not identity after 10 frames")
+		}
+		c.Process(make([]float32, 2*960), out)
+	}
+	c.Bypassed()
+	must(t, c.Update(Filters{Volume: ptr(0.5)}))
+	silence := make([]float32, 2*960)
+	_, n := c.Process(silence, out)
+	for i, v := range out[:n] {
+		if v != 0 {
+			t.Fatalf("sample %d = %v: stale timescale audio resurfaced", i, v)
+		}
+	}
+}

@@ -266,6 +266,7 @@ func (s *Switcher) canResume() bool {
 // first packet not yet sent.
 func (s *Switcher) leaveTranscode() {
 	s.transcoding = false
+	s.chain.Bypassed()
 	sent := s.feedPos - int64(s.la)
 	for s.qn > 0 && s.head().pos < sent {
 		s.pop()
