@@ -643,7 +643,7 @@ func TestBypassedDropsTimescale(t *testing.T) {
 		if i == 10 {
 			t.Fatal("not identity after 10 frames")
 		}
-		c.Process(make([]float32, 2*960), out)
+		c.Process(sine(960, 48000, 440, 440, 0.5), out)
 	}
 	c.Bypassed()
 	must(t, c.Update(Filters{Volume: ptr(0.5)}))
