@@ -162,6 +162,9 @@ func (c *Chain) SetVolume(percent int) {
 	c.volTarget = VolumeMultiplier(percent)
 	c.volStep = (c.volTarget - c.vol) / FadeFrames
 	c.volLeft = FadeFrames
+	if c.volTarget == c.vol {
+		c.volStep, c.volLeft = 0, 0 // nothing to ramp
+	}
 }
 
 // Volume returns the player volume in percent.

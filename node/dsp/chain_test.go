@@ -429,6 +429,7 @@ func TestIsIdentity(t *testing.T) {
 		do   func()
 		want bool
 	}{
+		{"volume 100 again", func() { c.SetVolume(100) }, true},
 		{"volume 50", func() { c.SetVolume(50) }, false},
 		{"a frame at 50", func() { c.Process(frame, out) }, false},
 		{"volume 100 (ramping back)", func() { c.SetVolume(100) }, false},

@@ -43,7 +43,9 @@ func sliceSource(pkts [][]byte) PacketSource {
 
 func TestSwitcherPassthrough(t *testing.T) {
 	pkts := sourcePackets(t, 20)
-	s, err := NewSwitcher(sliceSource(pkts), dsp.NewChain(dsp.QualityLow), true, DefaultEncoderOptions())
+	chain := dsp.NewChain(dsp.QualityLow)
+	chain.SetVolume(100) // a PATCH repeating the default must not leave passthrough
+	s, err := NewSwitcher(sliceSource(pkts), chain, true, DefaultEncoderOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
