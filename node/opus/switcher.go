@@ -45,6 +45,7 @@ type Switcher struct {
 	qn   int
 	next int64 // position of the packet after the last queued one
 	err  error // sticky source error (io.EOF at the end)
+	bad  int   // unusable packets in a row
 
 	transcoding bool
 	// hist holds the last packets sent through (oldest first), to warm the
@@ -68,6 +69,10 @@ type Switcher struct {
 const intraFrames = 3
 
 const queueLen = 4
+
+// maxBadPackets bounds how many empty or malformed packets in a row are
+// skipped before the track fails.
+const maxBadPackets = 500
 
 // histLen packets of history prime a fresh encoder: after one frame its
 // level still overshoots by ≈ 10 % for a few frames; after three it has
@@ -148,13 +153,20 @@ func (s *Switcher) fill(want int) {
 			s.err = err
 			return
 		}
-		if n <= 0 || n > len(p.b) {
-			continue // nothing to queue
+		samps, perr := 0, ErrMalformedPacket
+		if n > 0 && n <= len(p.b) {
+			samps, perr = PacketSamples(p.b[:n])
 		}
-		samps, perr := PacketSamples(p.b[:n])
 		if perr != nil {
-			continue // a malformed packet is skipped, as a decoder would
+			// Empty and malformed packets are skipped, as a decoder would,
+			// but a source that yields nothing else is broken.
+			if s.bad++; s.bad > maxBadPackets {
+				s.err = fmt.Errorf("%w: %d unusable packets in a row", ErrInvalidPacket, s.bad)
+				return
+			}
+			continue
 		}
+		s.bad = 0
 		p.n, p.pos, p.samps = n, s.next, samps
 		s.next += int64(samps)
 		s.qn++

@@ -307,3 +307,14 @@ func TestSwitcherReset(t *testing.T) {
 		t.Errorf("after Reset: %d frames, want 5", n)
 	}
 }
+
+func TestSwitcherGarbageSource(t *testing.T) {
+	s, err := NewSwitcher(func(dst []byte) (int, error) { return copy(dst, []byte{0x03, 0x00}), nil }, dsp.NewChain(dsp.QualityLow), true, DefaultEncoderOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ReadFrame(make([]byte, 1276)); !errors.Is(err, ErrInvalidPacket) {
+		t.Errorf("endless malformed packets: err = %v, want ErrInvalidPacket", err)
+	}
+}
