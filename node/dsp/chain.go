@@ -42,7 +42,9 @@ type Chain struct {
 	volLeft   int // frames of ramp remaining
 	volume    int
 
-	a, b []float32 // scratch, 2×maxBlock each
+	// Scratch, 2×maxBlock each, made on first need so that the chains of
+	// players without filters stay small (≈ 200 bytes).
+	a, b []float32 // timescale input block; crossfade copy
 	fi   []float32 // int16 path: float input
 	fo   []float32 // int16 path: float output
 }
@@ -56,10 +58,6 @@ func NewChain(resampling Quality) *Chain {
 		vol:       1,
 		volTarget: 1,
 		volume:    100,
-		a:         make([]float32, 2*maxBlock),
-		b:         make([]float32, 2*maxBlock),
-		fi:        make([]float32, 2*maxBlock),
-		fo:        make([]float32, 2*maxBlock),
 	}
 }
 
@@ -85,6 +83,10 @@ func (c *Chain) Filters() Filters { return c.filters }
 func (c *Chain) Update(f Filters) error {
 	if err := f.Validate(); err != nil {
 		return err
+	}
+	if c.a == nil {
+		c.a = make([]float32, 2*maxBlock)
+		c.b = make([]float32, 2*maxBlock)
 	}
 	next := c.build(&f)
 	c.old = c.cur
@@ -327,6 +329,10 @@ func (c *Chain) applyVolume(x []float32) {
 // ProcessInt16 is Process for int16 samples; it converts through float32
 // scratch buffers and returns the samples consumed and written.
 func (c *Chain) ProcessInt16(in, out []int16) (nIn, nOut int) {
+	if c.fi == nil {
+		c.fi = make([]float32, 2*maxBlock) // once per chain
+		c.fo = make([]float32, 2*maxBlock)
+	}
 	for {
 		k := min(len(in)-nIn, 2*maxBlock) &^ 1
 		m := min(len(out)-nOut, 2*maxBlock) &^ 1

@@ -50,23 +50,18 @@ type Switcher struct {
 	transcoding bool
 	// hist holds the last packets sent through (oldest first), to warm the
 	// decoder and prime the encoder when transcoding starts.
-	hist      [histLen]rawPacket
-	histN     int
-	decoded   int   // queued packets (from the head) already decoded
-	feedPos   int64 // source position of pcm[0]
-	pcm       []float32
-	pcmN      int // frames in pcm
-	out       []float32
-	outN      int // frames of chain output waiting to be encoded
-	flushed   bool
-	lastPT    bool
-	intraLeft int // frames still to encode without inter-frame prediction
+	hist    [histLen]rawPacket
+	histN   int
+	decoded int   // queued packets (from the head) already decoded
+	feedPos int64 // source position of pcm[0]
+	pcm     []float32
+	pcmN    int // frames in pcm
+	out     []float32
+	outN    int // frames of chain output waiting to be encoded
+	flushed bool
+	lastPT  bool
+	opts    EncoderOptions
 }
-
-// intraFrames is how many frames after joining the receiver's stream are
-// encoded without prediction, so the receiver's decoder state, built from
-// the source's packets, cannot skew them.
-const intraFrames = 3
 
 const queueLen = 4
 
@@ -95,28 +90,40 @@ var ErrPacketSource = errors.New("opus: packet source")
 // NewSwitcher creates a switcher reading src and filtering through chain.
 // passthrough says whether the source may be sent untouched at all (a 48
 // kHz stereo Opus track); when false it always transcodes. opts configure
-// the encoder (start from DefaultEncoderOptions).
+// the encoder (start from DefaultEncoderOptions). The codecs and their
+// buffers (≈ 190 KB) are created when transcoding first starts, so a track
+// that only ever passes through costs ≈ 10 KB.
 func NewSwitcher(src PacketSource, chain *dsp.Chain, passthrough bool, opts EncoderOptions) (*Switcher, error) {
-	dec, err := NewDecoder(audio.SampleRate, audio.Channels)
-	if err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	enc, err := NewEncoder(audio.SampleRate, audio.Channels, opts)
+	return &Switcher{src: src, chain: chain, allow: passthrough, opts: opts}, nil
+}
+
+// codecs creates the decoder, encoder and buffers on first use.
+func (s *Switcher) codecs() error {
+	if s.enc != nil {
+		return nil
+	}
+	dec, err := NewDecoder(audio.SampleRate, audio.Channels)
+	if err != nil {
+		return err
+	}
+	enc, err := NewEncoder(audio.SampleRate, audio.Channels, s.opts)
 	if err != nil {
 		dec.Close()
-		return nil, err
+		return err
 	}
 	la, err := enc.Lookahead()
 	if err != nil {
 		dec.Close()
 		enc.Close()
-		return nil, err
+		return err
 	}
-	return &Switcher{
-		src: src, chain: chain, dec: dec, enc: enc, la: la, allow: passthrough,
-		pcm: make([]float32, 2*(2*maxPacketSamples+audio.FrameSamples)),
-		out: make([]float32, 2*audio.FrameSamples),
-	}, nil
+	s.dec, s.enc, s.la = dec, enc, la
+	s.pcm = make([]float32, 2*(2*maxPacketSamples+audio.FrameSamples))
+	s.out = make([]float32, 2*audio.FrameSamples)
+	return nil
 }
 
 // Reset forgets everything buffered, as after the source seeked: the next
@@ -135,8 +142,10 @@ func (s *Switcher) Passthrough() bool { return s.lastPT }
 
 // Close frees the codecs. It is idempotent.
 func (s *Switcher) Close() error {
-	s.dec.Close()
-	s.enc.Close()
+	if s.enc != nil {
+		s.dec.Close()
+		s.enc.Close()
+	}
 	return nil
 }
 
@@ -220,6 +229,9 @@ func (s *Switcher) ReadFrame(dst []byte) (int, error) {
 
 // enterTranscode starts decoding at the head packet.
 func (s *Switcher) enterTranscode() error {
+	if err := s.codecs(); err != nil {
+		return err
+	}
 	s.transcoding = true
 	s.dec.Reset()
 	s.enc.Reset()

@@ -318,3 +318,26 @@ func TestSwitcherGarbageSource(t *testing.T) {
 		t.Errorf("endless malformed packets: err = %v, want ErrInvalidPacket", err)
 	}
 }
+
+func TestSwitcherOptionsAndLazyCodecs(t *testing.T) {
+	if _, err := NewSwitcher(sliceSource(nil), dsp.NewChain(dsp.QualityLow), true, EncoderOptions{Complexity: 11}); !errors.Is(err, ErrBadArg) {
+		t.Errorf("complexity 11: err = %v, want ErrBadArg", err)
+	}
+	if _, err := NewSwitcher(sliceSource(nil), dsp.NewChain(dsp.QualityLow), true, EncoderOptions{Bitrate: 100}); !errors.Is(err, ErrBadArg) {
+		t.Errorf("bitrate 100: err = %v, want ErrBadArg", err)
+	}
+	pkts := sourcePackets(t, 3)
+	s, err := NewSwitcher(sliceSource(pkts), dsp.NewChain(dsp.QualityLow), true, DefaultEncoderOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 3 {
+		if _, err := s.ReadFrame(make([]byte, 1276)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.enc != nil || s.pcm != nil {
+		t.Error("a passthrough-only track created codecs")
+	}
+}
