@@ -16,6 +16,7 @@ func benchChain(b *testing.B, f Filters, volume int) {
 	in := sine(960, 48000, 440, 1000, 0.5)
 	out := make([]float32, 2*960)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		// Keep output at one frame per iteration whatever the tempo.
 		n := 0
@@ -24,7 +25,7 @@ func benchChain(b *testing.B, f Filters, volume int) {
 			n += w
 		}
 	}
-	b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+	reportFrame(b, cpu0)
 }
 
 func BenchmarkFilter(b *testing.B) {
@@ -66,8 +67,9 @@ func BenchmarkProcessInt16(b *testing.B) {
 	in := make([]int16, 2*960)
 	out := make([]int16, 2*960)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		c.ProcessInt16(in, out)
 	}
-	b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+	reportFrame(b, cpu0)
 }

@@ -1,6 +1,9 @@
 package dsp
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // FadeFrames is the length of the crossfade when the filters change, and
 // of the ramp when the player volume changes: one 20 ms frame.
@@ -39,7 +42,9 @@ type Chain struct {
 	volLeft   int // frames of ramp remaining
 	volume    int
 
-	a, b []float32 // scratch, 2×maxBlock each
+	// Scratch, 2×maxBlock each, made on first need so that the chains of
+	// players without filters stay small (≈ 200 bytes).
+	a, b []float32 // timescale input block; crossfade copy
 	fi   []float32 // int16 path: float input
 	fo   []float32 // int16 path: float output
 }
@@ -53,10 +58,6 @@ func NewChain(resampling Quality) *Chain {
 		vol:       1,
 		volTarget: 1,
 		volume:    100,
-		a:         make([]float32, 2*maxBlock),
-		b:         make([]float32, 2*maxBlock),
-		fi:        make([]float32, 2*maxBlock),
-		fo:        make([]float32, 2*maxBlock),
 	}
 }
 
@@ -83,6 +84,10 @@ func (c *Chain) Update(f Filters) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
+	if c.a == nil {
+		c.a = make([]float32, 2*maxBlock)
+		c.b = make([]float32, 2*maxBlock)
+	}
 	next := c.build(&f)
 	c.old = c.cur
 	c.cur = next
@@ -98,6 +103,7 @@ func (c *Chain) Update(f Filters) error {
 		// where it is an exact identity with a fixed delay.
 		c.ts.set(Timescale{Speed: 1, Pitch: 1, Rate: 1})
 	}
+	f.Equalizer = slices.Clone(f.Equalizer) // the caller may reuse its slice
 	c.filters = f
 	c.active = f.Active()
 	return nil
@@ -158,6 +164,9 @@ func (c *Chain) SetVolume(percent int) {
 	c.volTarget = VolumeMultiplier(percent)
 	c.volStep = (c.volTarget - c.vol) / FadeFrames
 	c.volLeft = FadeFrames
+	if c.volTarget == c.vol {
+		c.volStep, c.volLeft = 0, 0 // nothing to ramp
+	}
 }
 
 // Volume returns the player volume in percent.
@@ -165,12 +174,21 @@ func (c *Chain) Volume() int { return c.volume }
 
 // IsIdentity reports whether the chain currently leaves audio untouched:
 // player volume 100, no active filter, and no crossfade or ramp under way.
-// The pipeline may then pass Opus packets through without decoding. A
-// timescale stage left over from an earlier configuration is at neutral
-// settings then: an exact identity that only delays (≈ 55 ms), and the
-// pipeline may drop it with the chain.
+// The pipeline may then pass Opus packets through without decoding (and
+// calls Bypassed). A timescale stage left over from an earlier
+// configuration is at neutral settings then: an exact identity that only
+// holds back up to ≈ 55 ms of input.
 func (c *Chain) IsIdentity() bool {
-	return !c.active && c.volume == 100 && c.vol == 1 && c.old == nil
+	return !c.active && c.volume == 100 && c.vol == 1 && c.volLeft == 0 && c.old == nil
+}
+
+// Bypassed tells an identity chain that the pipeline now routes audio
+// around it: it drops the input a neutral timescale stage still holds, so
+// that audio cannot resurface when the chain is used again.
+func (c *Chain) Bypassed() {
+	if c.IsIdentity() {
+		c.ts = nil
+	}
 }
 
 // Reset clears all running state, as after a seek: filter history,
@@ -311,6 +329,10 @@ func (c *Chain) applyVolume(x []float32) {
 // ProcessInt16 is Process for int16 samples; it converts through float32
 // scratch buffers and returns the samples consumed and written.
 func (c *Chain) ProcessInt16(in, out []int16) (nIn, nOut int) {
+	if c.fi == nil {
+		c.fi = make([]float32, 2*maxBlock) // once per chain
+		c.fo = make([]float32, 2*maxBlock)
+	}
 	for {
 		k := min(len(in)-nIn, 2*maxBlock) &^ 1
 		m := min(len(out)-nOut, 2*maxBlock) &^ 1

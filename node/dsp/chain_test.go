@@ -429,6 +429,7 @@ func TestIsIdentity(t *testing.T) {
 		do   func()
 		want bool
 	}{
+		{"volume 100 again", func() { c.SetVolume(100) }, true},
 		{"volume 50", func() { c.SetVolume(50) }, false},
 		{"a frame at 50", func() { c.Process(frame, out) }, false},
 		{"volume 100 (ramping back)", func() { c.SetVolume(100) }, false},
@@ -593,5 +594,65 @@ func TestFloatToInt16(t *testing.T) {
 	Int16ToFloat(back, []int16{-32768, 16384})
 	if back[0] != -1 || back[1] != 0.5 {
 		t.Errorf("Int16ToFloat = %v", back)
+	}
+}
+
+func TestHas(t *testing.T) {
+	f := allFilters()
+	for _, n := range FilterNames {
+		if !f.Has(n) {
+			t.Errorf("Has(%q) = false on allFilters", n)
+		}
+		if (&Filters{}).Has(n) {
+			t.Errorf("Has(%q) = true on empty filters", n)
+		}
+	}
+	if f.Has("echo") {
+		t.Error("Has(echo) = true")
+	}
+}
+
+// TestTimescaleExactStart: a present, neutral timescale (kept in the chain
+// because another filter is active) reproduces every input frame from the
+// very first, only delayed.
+func TestTimescaleExactStart(t *testing.T) {
+	c := mustChain(t, Filters{Volume: ptr(0.5), Timescale: &Timescale{Speed: 1, Pitch: 1, Rate: 1}})
+	in := sine(24000, 48000, 440, 1000, 0.5)
+	for i := range in {
+		in[i] += float32(i%7) * 0.01 // break the periodicity
+	}
+	out := runChain(c, in)
+	// Without a tempo change the stage adds no delay in pull mode.
+	if len(out) < len(in)-2*(tsSeq+tsSeek) {
+		t.Fatalf("got %d samples for %d", len(out), len(in))
+	}
+	for i := range out {
+		if d := math.Abs(float64(out[i] - 0.5*in[i])); d > 1e-6 {
+			t.Fatalf("sample %d (frame %d): got %v, want %v", i, i/2, out[i], 0.5*in[i])
+		}
+	}
+}
+
+// TestBypassedDropsTimescale: after passthrough took over, buffered
+// timescale input must not come back when the chain is used again.
+func TestBypassedDropsTimescale(t *testing.T) {
+	c := mustChain(t, Filters{Timescale: &Timescale{Speed: 1.5, Pitch: 1, Rate: 1}})
+	out := make([]float32, 2*960)
+	c.Process(sine(4800, 48000, 440, 440, 0.5), out)
+	must(t, c.Update(Filters{}))
+	for i := 0; !c.IsIdentity(); i++ { // finish the crossfade
+		if i == 10 {
+			t.Fatal("not identity after 10 frames")
+		}
+		c.Process(sine(960, 48000, 440, 440, 0.5), out)
+	}
+	c.Bypassed()
+	must(t, c.Update(Filters{Volume: ptr(0.5)}))
+	silence := make([]float32, 2*960)
+	_, n := c.Process(silence, out)
+	for i, v := range out[:n] {
+		if v != 0 {
+			t.Fatalf("sample %d = %v: stale timescale audio resurfaced", i, v)
+		}
 	}
 }

@@ -26,6 +26,39 @@ type Filters struct {
 	PluginFilters map[string]json.RawMessage `json:"pluginFilters,omitempty"`
 }
 
+// FilterNames lists the filters this package implements, by their JSON
+// names, in the order of the Filters object (for /v4/info and the
+// lavalink.server.filters.<name> switches).
+var FilterNames = []string{"volume", "equalizer", "karaoke", "timescale", "tremolo", "vibrato", "distortion", "rotation", "channelMix", "lowPass"}
+
+// Has reports whether the filter with the given JSON name is present, so
+// the API can refuse filters the configuration disabled.
+func (f *Filters) Has(name string) bool {
+	switch name {
+	case "volume":
+		return f.Volume != nil
+	case "equalizer":
+		return len(f.Equalizer) > 0
+	case "karaoke":
+		return f.Karaoke != nil
+	case "timescale":
+		return f.Timescale != nil
+	case "tremolo":
+		return f.Tremolo != nil
+	case "vibrato":
+		return f.Vibrato != nil
+	case "distortion":
+		return f.Distortion != nil
+	case "rotation":
+		return f.Rotation != nil
+	case "channelMix":
+		return f.ChannelMix != nil
+	case "lowPass":
+		return f.LowPass != nil
+	}
+	return false
+}
+
 // Bands is the equalizer's band count; BandFrequencies are their centres.
 const Bands = 15
 

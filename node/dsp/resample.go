@@ -64,12 +64,13 @@ const (
 type table struct {
 	n      int // taps, even
 	phases int
-	coef   []float32 // (phases+1) × n × 2
+	coef   []float32 // (phases+1) × n × (c, d), or phases × n × (c, c) when exact
 }
 
 type tableKey struct {
-	q  Quality
-	nu float64
+	q     Quality
+	nu    float64
+	exact int // phases of an exact rational table; 0 = interpolated
 }
 
 // tables caches kernels by quality and cutoff; the common ones (upsampling
@@ -82,15 +83,15 @@ var tables struct {
 
 const maxCachedTables = 32
 
-func getTable(q Quality, nu float64) *table {
-	k := tableKey{q, nu}
+func getTable(q Quality, nu float64, exact int) *table {
+	k := tableKey{q, nu, exact}
 	tables.mu.Lock()
 	t, ok := tables.m[k]
 	tables.mu.Unlock()
 	if ok {
 		return t
 	}
-	t = newTable(q, nu)
+	t = newTable(q, nu, exact)
 	tables.mu.Lock()
 	if tables.m == nil {
 		tables.m = make(map[tableKey]*table)
@@ -104,13 +105,17 @@ func getTable(q Quality, nu float64) *table {
 
 // newTable builds a Kaiser-windowed sinc with normalised cutoff nu (1 = the
 // input Nyquist frequency). The kernel is centred between taps n/2-1 and
-// n/2, so phase f evaluates h(f + n/2 - 1 - k).
-func newTable(q Quality, nu float64) *table {
+// n/2, so phase f evaluates h(f + n/2 - 1 - k). With exact > 0 it holds
+// exactly that many phases (f = p/exact) and no differences.
+func newTable(q Quality, nu float64, exact int) *table {
 	zc, beta := q.params()
 	n := int(math.Ceil(float64(zc) / min(1, max(nu, 1.0/maxStretch))))
 	n += n & 1
 	phases := max(16, tablePoints/n)
-	t := &table{n: n, phases: phases, coef: make([]float32, (phases+1)*n*2)}
+	if exact > 0 {
+		phases = exact
+	}
+	t := &table{n: n, phases: phases}
 	half := float64(n) / 2
 	i0b := besselI0(beta)
 	h := make([]float64, (phases+1)*n)
@@ -132,6 +137,16 @@ func newTable(q Quality, nu float64) *table {
 			h[p*n+k] /= sum
 		}
 	}
+	if exact > 0 {
+		// Each coefficient twice, to line up with interleaved stereo.
+		t.coef = make([]float32, phases*n*2)
+		for i, v := range h[:phases*n] {
+			t.coef[2*i] = float32(v)
+			t.coef[2*i+1] = float32(v)
+		}
+		return t
+	}
+	t.coef = make([]float32, (phases+1)*n*2)
 	for p := 0; p <= phases; p++ {
 		for k := range n {
 			c := h[p*n+k]
@@ -179,7 +194,17 @@ type Resampler struct {
 	buf []float32 // interleaved stereo: history then pending input
 	n   int       // frames in buf
 	pos float64   // buffer position (frames) of the next output sample
+
+	// Exact mode, for integer rates in a small ratio L/M (44.1→48 kHz is
+	// 147/160): the position is ipos + fnum/M with no rounding drift and
+	// each phase has its own row, so no interpolation is needed.
+	exact      bool
+	l, m       int
+	ipos, fnum int
 }
+
+// maxExactPhases bounds M for exact mode (11025 → 48000 needs 640).
+const maxExactPhases = 1024
 
 // NewResampler returns a stereo resampler from inRate to outRate.
 func NewResampler(inRate, outRate float64, q Quality) (*Resampler, error) {
@@ -204,9 +229,14 @@ func (r *Resampler) SetRatio(inRate, outRate float64) error {
 		return fmt.Errorf("%w: %v → %v", ErrBadRate, inRate, outRate)
 	}
 	nu := cutoff * min(1, 1/step)
-	if nu != r.nu || r.t == nil {
+	l, m := rationalRates(inRate, outRate)
+	exact := 0
+	if m > 0 {
+		exact = m
+	}
+	if nu != r.nu || r.t == nil || exact != r.t.exactPhases() {
 		old := r.t
-		r.t = getTable(r.q, nu)
+		r.t = getTable(r.q, nu, exact)
 		r.nu = nu
 		if old != nil && r.t.n > old.n {
 			// A longer kernel reaches further back: pad the history with
@@ -215,7 +245,46 @@ func (r *Resampler) SetRatio(inRate, outRate float64) error {
 		}
 	}
 	r.step = step
+	r.exact, r.l, r.m = exact > 0, l, m
+	if r.exact {
+		// Snap the position to the exact grid.
+		r.ipos = int(r.pos)
+		r.fnum = int(math.Round((r.pos - float64(r.ipos)) * float64(m)))
+		if r.fnum >= m {
+			r.ipos++
+			r.fnum = 0
+		}
+		r.pos = float64(r.ipos) + float64(r.fnum)/float64(m)
+	}
 	return nil
+}
+
+func (t *table) exactPhases() int {
+	if len(t.coef) == t.phases*t.n*2 {
+		return t.phases
+	}
+	return 0
+}
+
+// rationalRates returns L/M = in/out in lowest terms when both rates are
+// integers and M ≤ maxExactPhases, else 0, 0.
+func rationalRates(in, out float64) (l, m int) {
+	if in != math.Trunc(in) || out != math.Trunc(out) || in > 1e7 || out > 1e7 {
+		return 0, 0
+	}
+	a, b := int(in), int(out)
+	g := gcd(a, b)
+	if b/g > maxExactPhases {
+		return 0, 0
+	}
+	return a / g, b / g
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // Ratio returns the current input frames per output frame.
@@ -227,6 +296,7 @@ func (r *Resampler) Reset() {
 	clear(r.buf)
 	r.n = half
 	r.pos = float64(half)
+	r.ipos, r.fnum = half, 0
 }
 
 func (r *Resampler) ensureHistory() {
@@ -242,6 +312,7 @@ func (r *Resampler) ensureHistory() {
 	clear(r.buf[:2*shift])
 	r.n += shift
 	r.pos += float64(shift)
+	r.ipos += shift
 }
 
 // Latency is the resampler's delay in input frames before output appears
@@ -273,6 +344,7 @@ func (r *Resampler) Process(in, out []float32) (nIn, nOut int) {
 			copy(r.buf, r.buf[2*drop:2*r.n])
 			r.n -= drop
 			r.pos -= float64(drop)
+			r.ipos -= drop
 		}
 		take := min(len(in)-nIn, 2*(capFrames-r.n))
 		if take == 0 {
@@ -286,6 +358,9 @@ func (r *Resampler) Process(in, out []float32) (nIn, nOut int) {
 
 // produce writes output frames while the kernel has all its input.
 func (r *Resampler) produce(out []float32) int {
+	if r.exact {
+		return r.produceExact(out)
+	}
 	t := r.t
 	n := t.n
 	half := n / 2
@@ -316,5 +391,38 @@ func (r *Resampler) produce(out []float32) int {
 		w += 2
 		r.pos += r.step
 	}
+	return w
+}
+
+// produceExact is produce for exact mode: one row per phase, no
+// interpolation, integer position arithmetic.
+func (r *Resampler) produceExact(out []float32) int {
+	t := r.t
+	n := t.n
+	half := n / 2
+	w := 0
+	for w+2 <= len(out) {
+		i := r.ipos
+		if i+half >= r.n {
+			break
+		}
+		row := t.coef[r.fnum*n*2 : (r.fnum+1)*n*2]
+		x := r.buf[2*(i-half+1) : 2*(i+half+1)]
+		x = x[:len(row)]
+		var l0, r0, l1, r1 float32
+		for k := 0; k+3 < len(row); k += 4 {
+			l0 += row[k] * x[k]
+			r0 += row[k+1] * x[k+1]
+			l1 += row[k+2] * x[k+2]
+			r1 += row[k+3] * x[k+3]
+		}
+		out[w] = l0 + l1
+		out[w+1] = r0 + r1
+		w += 2
+		r.fnum += r.l
+		r.ipos += r.fnum / r.m
+		r.fnum %= r.m
+	}
+	r.pos = float64(r.ipos) + float64(r.fnum)/float64(r.m)
 	return w
 }

@@ -82,7 +82,8 @@ type eqStage struct {
 	active [Bands]uint8 // indexes of bands with non-zero gain
 	n      int
 	// per channel, per band: x₋₁, x₋₂, y₋₁, y₋₂
-	h [2][Bands][4]float32
+	h   [2][Bands][4]float32
+	acc [2 * maxBlock]float32
 }
 
 func newEQ(bands []EqualizerBand) *eqStage {
@@ -106,25 +107,44 @@ func (s *eqStage) carry(prev stage) {
 }
 
 func (s *eqStage) process(x []float32) {
-	active := s.active[:s.n]
-	for ch := range 2 {
-		h := &s.h[ch]
-		for i := ch; i < len(x); i += 2 {
-			v := x[i]
-			acc := v * 0.25
-			for _, b := range active {
-				c := &eqCoefs[b]
-				st := &h[b]
-				y := c.alpha*(v-st[1]) + c.gamma*st[2] - c.beta*st[3]
-				st[1], st[0] = st[0], v
-				st[3], st[2] = st[2], y
-				acc += y * s.gain[b]
-			}
-			x[i] = clamp1(acc * 4)
+	for len(x) > 0 {
+		k := min(len(x), len(s.acc))
+		s.processBlock(x[:k])
+		x = x[k:]
+	}
+}
+
+// processBlock runs band by band over the block with each band's state in
+// registers, accumulating into acc: the sum is taken in the same order as
+// the reference's per-sample loop, so the results are the same.
+func (s *eqStage) processBlock(x []float32) {
+	acc := s.acc[:len(x)]
+	for i, v := range x {
+		acc[i] = v * 0.25
+	}
+	for _, b := range s.active[:s.n] {
+		c := eqCoefs[b]
+		g := s.gain[b]
+		hl, hr := &s.h[0][b], &s.h[1][b]
+		xl1, xl2, yl1, yl2 := hl[0], hl[1], hl[2], hl[3]
+		xr1, xr2, yr1, yr2 := hr[0], hr[1], hr[2], hr[3]
+		for i := 0; i+1 < len(x) && i+1 < len(acc); i += 2 {
+			vl, vr := x[i], x[i+1]
+			yl := c.alpha*(vl-xl2) + c.gamma*yl1 - c.beta*yl2
+			yr := c.alpha*(vr-xr2) + c.gamma*yr1 - c.beta*yr2
+			xl2, xl1, yl2, yl1 = xl1, vl, yl1, yl
+			xr2, xr1, yr2, yr1 = xr1, vr, yr1, yr
+			acc[i] += yl * g
+			acc[i+1] += yr * g
 		}
+		*hl = [4]float32{xl1, xl2, yl1, yl2}
+		*hr = [4]float32{xr1, xr2, yr1, yr2}
 	}
 	// Bands at zero gain are not run; when a band turns on it starts from
 	// rest, and the chain's crossfade hides the filter's ring-up.
+	for i, v := range acc {
+		x[i] = clamp1(v * 4)
+	}
 }
 
 // --- karaoke (lavadsp KaraokeConverter).
@@ -179,15 +199,31 @@ func (s *tremoloStage) carry(prev stage) {
 
 func (s *tremoloStage) process(x []float32) {
 	off := 1 - s.depth
+	o := newOsc(s.phase, s.dphi)
 	for i := 0; i+1 < len(x); i += 2 {
-		m := float32(off + s.depth*math.Sin(s.phase))
+		m := float32(off + s.depth*o.sin)
 		x[i] *= m
 		x[i+1] *= m
-		s.phase += s.dphi
+		o.next()
 	}
 	// Wrap so the phase keeps its precision on long tracks (the reference
 	// lets a float grow without bound).
-	s.phase = math.Mod(s.phase, 2*math.Pi)
+	s.phase = math.Mod(s.phase+float64(len(x)/2)*s.dphi, 2*math.Pi)
+}
+
+// osc generates sin(φ₀ + n·dφ) by rotating a unit vector, which is far
+// cheaper than math.Sin per sample; each block restarts it from the exact
+// phase, so rounding never accumulates past one block (≤ 1024 steps).
+type osc struct{ sin, cos, ds, dc float64 }
+
+func newOsc(phase, dphi float64) osc {
+	s, c := math.Sincos(phase)
+	ds, dc := math.Sincos(dphi)
+	return osc{s, c, ds, dc}
+}
+
+func (o *osc) next() {
+	o.sin, o.cos = o.sin*o.dc+o.cos*o.ds, o.cos*o.dc-o.sin*o.ds
 }
 
 // --- vibrato (lavadsp VibratoConverter): a 2 ms modulated delay line read
@@ -218,12 +254,11 @@ func (s *vibratoStage) carry(prev stage) {
 }
 
 func (s *vibratoStage) process(x []float32) {
+	o := newOsc(s.phase, s.dphi)
+	s.phase = math.Mod(s.phase+float64(len(x)/2)*s.dphi, 2*math.Pi)
 	for i := 0; i+1 < len(x); i += 2 {
-		lfo := float32((math.Sin(s.phase) + 1) * 0.5)
-		s.phase += s.dphi
-		if s.phase > 2*math.Pi {
-			s.phase -= 2 * math.Pi
-		}
+		lfo := float32((o.sin + 1) * 0.5)
+		o.next()
 		delay := lfo*s.depth*vibratoMaxDelay + vibratoExtra
 		r := float32(s.w) - 1 - delay
 		for r < 0 {
@@ -273,13 +308,13 @@ func (s *rotationStage) carry(prev stage) {
 }
 
 func (s *rotationStage) process(x []float32) {
+	o := newOsc(s.x, s.dx)
 	for i := 0; i+1 < len(x); i += 2 {
-		sin := math.Sin(s.x)
-		x[i] *= float32((sin + 1) / 2)
-		x[i+1] *= float32((1 - sin) / 2)
-		s.x += s.dx
+		x[i] *= float32((o.sin + 1) / 2)
+		x[i+1] *= float32((1 - o.sin) / 2)
+		o.next()
 	}
-	s.x = math.Mod(s.x, 2*math.Pi)
+	s.x = math.Mod(s.x+float64(len(x)/2)*s.dx, 2*math.Pi)
 }
 
 // --- distortion (lavadsp DistortionConverter).

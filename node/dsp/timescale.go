@@ -28,6 +28,7 @@ type timescaleStage struct {
 
 	tail    []float32 // the previous sequence's last tsOverlap frames
 	primed  bool
+	aligned bool      // tail is exactly the input at s.in[0]
 	mid     []float32 // stretched audio waiting for the resampler
 	midOff  int       // frames of mid already consumed
 	midN    int       // frames in mid
@@ -122,15 +123,20 @@ func (s *timescaleStage) stretch() bool {
 		if s.nIn < tsOverlap {
 			return false
 		}
+		// The first sequence then crossfades these frames with themselves,
+		// so the stream starts exactly at its first input frame.
 		copy(s.tail, s.in[:2*tsOverlap])
-		s.drop(tsOverlap)
 		s.primed = true
+		s.aligned = true
 	}
 	if s.nIn < tsSeq+tsSeek {
 		return false
 	}
+	// At tempo 1 the tail is exactly the next input once aligned, so no
+	// search is needed and the stage is an identity; right after a tempo
+	// change it is not, and one search realigns it.
 	off := 0
-	if s.tempo != 1 {
+	if s.tempo != 1 || !s.aligned {
 		off = s.bestOffset()
 	}
 	seg := s.in[2*off:]
@@ -146,9 +152,18 @@ func (s *timescaleStage) stretch() bool {
 	s.midOff, s.midN = 0, tsSeq-tsOverlap
 	// Advance by the nominal skip. At tempo 1 that is exactly where the
 	// tail came from, so the crossfade mixes identical audio: identity.
-	s.skip += s.tempo * (tsSeq - tsOverlap)
-	adv := int(s.skip)
-	s.skip -= float64(adv)
+	var adv int
+	if s.tempo == 1 {
+		// Continue from the splice actually taken, not the nominal one.
+		adv = off + tsSeq - tsOverlap
+		s.skip = 0
+		s.aligned = true
+	} else {
+		s.skip += s.tempo * (tsSeq - tsOverlap)
+		adv = int(s.skip)
+		s.skip -= float64(adv)
+		s.aligned = false
+	}
 	s.drop(adv)
 	return true
 }

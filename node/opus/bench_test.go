@@ -20,6 +20,7 @@ func BenchmarkEncode(b *testing.B) {
 			in := tone(50 * frame)
 			pkt := make([]byte, 1276)
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			i := 0
 			for b.Loop() {
 				if _, err := enc.Encode(in[i*2*frame:(i+1)*2*frame], pkt); err != nil {
@@ -27,7 +28,7 @@ func BenchmarkEncode(b *testing.B) {
 				}
 				i = (i + 1) % 50
 			}
-			b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+			reportFrame(b, cpu0)
 		})
 	}
 }
@@ -46,6 +47,7 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	pcm := make([]int16, 2*frame)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		if _, err := dec.Decode(pkts[i], pcm); err != nil {
@@ -53,5 +55,41 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		i = (i + 1) % 50
 	}
-	b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+	reportFrame(b, cpu0)
+}
+
+// BenchmarkCodecFloat is decode + encode through the float32 API with
+// nothing between: the baseline for BenchmarkTranscode and the switcher.
+func BenchmarkCodecFloat(b *testing.B) {
+	enc, dec := newPair(b)
+	src, err := NewEncoder(rate, 2, DefaultEncoderOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	in := tone(50 * frame)
+	pkts := make([][]byte, 50)
+	for i := range pkts {
+		p := make([]byte, 1276)
+		n, err := src.Encode(in[i*2*frame:(i+1)*2*frame], p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkts[i] = p[:n]
+	}
+	pcm := make([]float32, 2*frame)
+	pkt := make([]byte, 1276)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	i := 0
+	for b.Loop() {
+		if _, err := dec.DecodeFloat(pkts[i], pcm); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := enc.EncodeFloat(pcm, pkt); err != nil {
+			b.Fatal(err)
+		}
+		i = (i + 1) % 50
+	}
+	reportFrame(b, cpu0)
 }

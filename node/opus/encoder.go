@@ -68,6 +68,21 @@ func DefaultEncoderOptions() EncoderOptions {
 	return EncoderOptions{Application: AppAudio, Complexity: DefaultComplexity, Bitrate: BitrateAuto}
 }
 
+// validate checks the options without creating an encoder.
+func (o EncoderOptions) validate() error {
+	switch {
+	case o.Application != 0 && o.Application != AppAudio && o.Application != AppVoIP && o.Application != AppRestrictedLowDelay:
+		return fmt.Errorf("%w: application %d", ErrBadArg, o.Application)
+	case o.Complexity < 0 || o.Complexity > 10:
+		return fmt.Errorf("%w: complexity %d", ErrBadArg, o.Complexity)
+	case o.Bitrate != 0 && o.Bitrate != BitrateAuto && o.Bitrate != BitrateMax && (o.Bitrate < 500 || o.Bitrate > 512000):
+		return fmt.Errorf("%w: bitrate %d", ErrBadArg, o.Bitrate)
+	case o.PacketLossPercent < 0 || o.PacketLossPercent > 100:
+		return fmt.Errorf("%w: packet loss %d%%", ErrBadArg, o.PacketLossPercent)
+	}
+	return nil
+}
+
 // ComplexityFromQuality maps Lavalink's opusEncodingQuality to a libopus
 // complexity: 0–10 as is, anything else 10 (as the reference does).
 func ComplexityFromQuality(q int) int {

@@ -2,7 +2,10 @@ package opus
 
 import (
 	"errors"
+	"io"
 	"testing"
+
+	"github.com/audionode/audionode/node/dsp"
 )
 
 func FuzzPacketSamples(f *testing.F) {
@@ -70,6 +73,72 @@ func FuzzDecode(f *testing.F) {
 		if len(p) > 0 {
 			if want, err := PacketSamples(p); err != nil || want != got {
 				t.Fatalf("Decode gave %d samples, PacketSamples %d, %v", got, want, err)
+			}
+		}
+	})
+}
+
+// FuzzSwitcher feeds a switcher packets cut from arbitrary bytes (each
+// prefixed by its length) while toggling the chain between identity,
+// volume and timescale: it must never panic, must end with io.EOF, and
+// every frame must fit an RTP packet.
+func FuzzSwitcher(f *testing.F) {
+	enc, err := NewEncoder(rate, 2, DefaultEncoderOptions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	var seed []byte
+	pkt := make([]byte, 1276)
+	in := tone(6 * frame)
+	for i := range 6 {
+		n, _ := enc.Encode(in[i*2*frame:(i+1)*2*frame], pkt)
+		seed = append(seed, byte(n))
+		seed = append(seed, pkt[:n]...)
+	}
+	enc.Close()
+	f.Add(seed, uint8(0b10110))
+	f.Add([]byte{3, 0xFC, 0xFF, 0xFE, 2, 0x03, 0x00, 1, 0x7B, 5, 0x0B, 1, 2, 3, 4}, uint8(0xFF))
+	f.Add([]byte{}, uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, toggles uint8) {
+		var pkts [][]byte
+		for len(data) > 0 {
+			n := min(int(data[0]), len(data)-1)
+			pkts = append(pkts, data[1:1+n])
+			data = data[1+n:]
+		}
+		chain := dsp.NewChain(dsp.QualityLow)
+		s, err := NewSwitcher(sliceSource(pkts), chain, toggles&1 == 0, DefaultEncoderOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		buf := make([]byte, 1276)
+		for i := 0; ; i++ {
+			if i > 6*len(pkts)+10 {
+				t.Fatalf("no io.EOF after %d frames for %d packets", i, len(pkts))
+			}
+			switch (toggles >> (i % 8)) & 3 {
+			case 1:
+				chain.SetVolume(50)
+			case 2:
+				_ = chain.Update(dsp.Filters{Timescale: &dsp.Timescale{Speed: 1.5, Pitch: 0.8, Rate: 1}})
+			case 3:
+				chain.SetVolume(100)
+				_ = chain.Update(dsp.Filters{})
+			}
+			n, err := s.ReadFrame(buf)
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				// Only the codec's own rejections may surface.
+				if !errors.Is(err, ErrInvalidPacket) && !errors.Is(err, ErrBadArg) && !errors.Is(err, ErrBufferTooSmall) {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+				return
+			}
+			if n <= 0 || n > 1276 {
+				t.Fatalf("frame %d: %d bytes", i, n)
 			}
 		}
 	})

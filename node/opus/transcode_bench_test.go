@@ -32,6 +32,7 @@ func BenchmarkTranscode(b *testing.B) {
 	out := make([]float32, 2*frame)
 	pkt := make([]byte, 1276)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	i := 0
 	for b.Loop() {
 		n, err := dec.DecodeFloat(pkts[i], pcm)
@@ -44,5 +45,5 @@ func BenchmarkTranscode(b *testing.B) {
 		}
 		i = (i + 1) % 50
 	}
-	b.ReportMetric(20e6/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "x_realtime")
+	reportFrame(b, cpu0)
 }
