@@ -143,7 +143,7 @@ func TestDisgolinkEndToEnd(t *testing.T) {
 	fake.Expect(creds)
 
 	events := newEventLog()
-	client := disgolink.New(user,
+	client := disgolink.New(user, disgolink.WithHTTPClient(noKeepAlive),
 		disgolink.WithListenerFunc(func(_ disgolink.Player, e dl.TrackStartEvent) { events.add(e) }),
 		disgolink.WithListenerFunc(func(_ disgolink.Player, e dl.TrackEndEvent) { events.add(e) }),
 		disgolink.WithListenerFunc(func(_ disgolink.Player, e dl.WebSocketClosedEvent) { events.add(e) }),
@@ -284,6 +284,9 @@ func getPlayer(t *testing.T, base, session, guild string) playerJSON {
 	return p
 }
 
+// noKeepAlive leaves no idle connection goroutines for goleak to find.
+var noKeepAlive = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+
 func do(t *testing.T, method, url, body string) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
@@ -293,7 +296,7 @@ func do(t *testing.T, method, url, body string) (int, []byte) {
 	req, _ := http.NewRequest(method, url, rd)
 	req.Header.Set("Authorization", testPassword)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noKeepAlive.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

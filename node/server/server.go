@@ -491,6 +491,10 @@ func (s *Server) handleDecodeTracks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ts, err := lavalink.DecodeTracks(in)
+	if errors.Is(err, lavalink.ErrNoTracks) {
+		s.writeError(w, r, http.StatusBadRequest, lavalink.NoTracksMessage, err)
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, http.StatusBadRequest, err.Error(), err)
 		return
