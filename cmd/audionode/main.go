@@ -41,13 +41,34 @@ func run() int {
 	for _, w := range res.Warnings {
 		log.Warn(w)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	n, err := node.New(res.Settings, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
 		return 1
 	}
+	// SIGTERM or SIGINT drains: no new players, readiness fails, players
+	// finish until audionode.drain.timeoutMs, then clients get 1001 and the
+	// node stops. A second signal stops at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		log.Info("draining before shutdown", "timeout", res.Settings.AudioNode.DrainTimeout)
+		n.Drain(res.Settings.AudioNode.DrainTimeout)
+		select {
+		case <-n.Drained():
+		case <-sigs:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
 	if err := n.Run(ctx); err != nil {
 		log.Error("stopped with error", "err", err)
 		return 1
