@@ -193,6 +193,9 @@ func TestDisgolinkEndToEnd(t *testing.T) {
 	if r.DecryptFailed != 0 || r.Decrypted != r.Packets || r.SeqGaps != 0 || r.TimestampErrors != 0 || r.NonceRepeats != 0 || r.BeforeSpeaking != 0 {
 		t.Fatalf("transport checks failed: %+v", r)
 	}
+	if r.MaxDAVE != 1 {
+		t.Errorf("Identify offered max_dave_protocol_version %d, want 1", r.MaxDAVE)
+	}
 	if math.Abs(r.Channels[0].DominantHz-440) > 5 || math.Abs(r.Channels[1].DominantHz-1000) > 5 {
 		t.Fatalf("tones L %.1f Hz R %.1f Hz", r.Channels[0].DominantHz, r.Channels[1].DominantHz)
 	}

@@ -9,11 +9,7 @@ import (
 	"github.com/audionode/audionode/node/lavalink"
 	"github.com/audionode/audionode/node/settings"
 	"github.com/audionode/audionode/node/source"
-	"github.com/audionode/audionode/node/voice"
 )
-
-// daveSessions makes the DAVE session of each voice connection (nil: DAVE off).
-var daveSessions func(voice.DAVEParams) voice.DAVESession
 
 // errNoPipeline is returned until the media pipeline is wired in.
 var errNoPipeline = errors.New("no media pipeline for this track")
