@@ -20,3 +20,8 @@ install_pinned() {
 # --- BEGIN dave interop (issue 6): @snazzah/davey, Rust DAVE used by discord.js ---
 install_pinned @snazzah/davey 0.1.12
 # --- END dave interop ---
+
+# --- BEGIN Lavalink clients (issue 3): real client libraries driven against the binary ---
+install_pinned shoukaku 4.3.0
+install_pinned lavalink-client 2.11.0
+# --- END Lavalink clients ---
