@@ -35,6 +35,9 @@ type Stats struct {
 	// Busy is the time shards spent sending (wall clock inside ticks), the
 	// scheduler's CPU cost when shards are not preempted.
 	Busy time.Duration
+	// BusyMax is the longest single tick: a tick longer than the interval
+	// means the senders (not the machine) made the shard late.
+	BusyMax time.Duration
 	// Shard wake-up lateness against the absolute deadline.
 	LateP50, LateP99, LateMax time.Duration
 }
@@ -60,7 +63,7 @@ type shard struct {
 
 	ticks, resyncs, sent, nulled atomic.Uint64
 	deficit                      atomic.Uint64
-	busy                         atomic.Int64
+	busy, busyMax                atomic.Int64
 	late                         [lateBuckets]atomic.Uint64
 	lateMax                      atomic.Int64
 }
@@ -158,6 +161,7 @@ func (s *Scheduler) Stats() Stats {
 		st.Nulled += sh.nulled.Load()
 		st.Deficit += sh.deficit.Load()
 		st.Busy += time.Duration(sh.busy.Load())
+		st.BusyMax = max(st.BusyMax, time.Duration(sh.busyMax.Load()))
 		st.LateMax = max(st.LateMax, time.Duration(sh.lateMax.Load()))
 		for i := range late {
 			v := sh.late[i].Load()
@@ -214,6 +218,7 @@ func (sh *shard) apply(op ctlOp) {
 // run ticks at start+phase+k*interval until quit closes.
 func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 	next := start.Add(sh.phase)
+	lastEnd := start
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
@@ -227,22 +232,30 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		}
 		now := time.Now()
 		late := now.Sub(next)
-		if late > 3*sh.interval {
-			// Too far behind: start a fresh timeline one interval from now
-			// rather than burst the missed frames out.
-			sh.resyncs.Add(1)
-			next = now.Add(sh.interval)
-			timer.Reset(sh.interval)
-			continue
-		}
 		sh.recordLate(late)
+		if late > 3*sh.interval {
+			// Too far behind: start a fresh timeline rather than burst the
+			// missed frames out, at least one interval after the last tick.
+			sh.resyncs.Add(1)
+			next = lastEnd.Add(sh.interval)
+			if next.After(now) {
+				timer.Reset(next.Sub(now))
+				continue
+			}
+			next = now
+		}
 		var sent, nulled uint64
 		for _, s := range sh.senders {
 			a, b := s.tick()
 			sent += a
 			nulled += b
 		}
-		sh.busy.Add(int64(time.Since(now)))
+		lastEnd = time.Now()
+		took := lastEnd.Sub(now)
+		sh.busy.Add(int64(took))
+		if int64(took) > sh.busyMax.Load() {
+			sh.busyMax.Store(int64(took))
+		}
 		sh.ticks.Add(1)
 		sh.sent.Add(sent)
 		sh.nulled.Add(nulled)

@@ -19,7 +19,19 @@ type closeLog struct {
 	last atomic.Pointer[audio.VoiceClose]
 }
 
-func (l *closeLog) fn(c audio.VoiceClose) { l.n.Add(1); l.last.Store(&c) }
+func (l *closeLog) fn(c audio.VoiceClose) { l.last.Store(&c); l.n.Add(1) }
+
+// wait returns once onClose has been called (it runs after Done closes).
+func (l *closeLog) wait(t *testing.T) {
+	t.Helper()
+	for range 1000 {
+		if l.n.Load() > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("onClose never called")
+}
 
 func TestResumeMidStream(t *testing.T) {
 	for _, tc := range []struct {
@@ -27,7 +39,7 @@ func TestResumeMidStream(t *testing.T) {
 		code int // 0: TCP dropped without a close frame
 	}{{"4015", 4015}, {"drop", 0}, {"4000", 4000}, {"1001", 1001}} {
 		t.Run(tc.name, func(t *testing.T) {
-			rg := newRig(t, false, voicetest.Options{})
+			rg := newRig(t, false, voicetest.Options{HeartbeatInterval: 300 * time.Millisecond})
 			src := &frameSource{frames: tones(t), loop: true}
 			var cl closeLog
 			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, cl.fn)
@@ -76,7 +88,12 @@ func TestGiveUpCodes(t *testing.T) {
 			rg := newRig(t, false, voicetest.Options{})
 			src := &frameSource{frames: tones(t), loop: true}
 			var cl closeLog
-			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, cl.fn)
+			var vc audio.VoiceConn
+			// Closing from inside the callback must not deadlock.
+			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, func(c audio.VoiceClose) {
+				cl.fn(c)
+				vc.Close()
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,6 +108,7 @@ func TestGiveUpCodes(t *testing.T) {
 			case <-ctx.Done():
 				t.Fatal("connection did not end")
 			}
+			cl.wait(t)
 			if cl.n.Load() != 1 {
 				t.Fatalf("onClose called %d times", cl.n.Load())
 			}
@@ -134,6 +152,7 @@ func TestReidentifyOnce(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("second 4001 did not give up")
 	}
+	cl.wait(t)
 	if cl.n.Load() != 1 || cl.last.Load().Code != 4001 {
 		t.Errorf("onClose %d", cl.n.Load())
 	}
@@ -174,7 +193,7 @@ func TestZombieResumes(t *testing.T) {
 
 func TestEndpointChange(t *testing.T) {
 	rg := newRig(t, false, voicetest.Options{})
-	fake2, err := voicetest.NewServer(voicetest.Options{HeartbeatInterval: 200 * time.Millisecond})
+	fake2, err := voicetest.NewServer(voicetest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +212,7 @@ func TestEndpointChange(t *testing.T) {
 	// node new voice details, the node replaces the connection.
 	rg.sess.Close(4022, "call terminated")
 	<-vc.(*Conn).Done()
+	cl.wait(t)
 	if cl.n.Load() != 1 {
 		t.Fatalf("onClose %d", cl.n.Load())
 	}
@@ -324,6 +344,7 @@ func TestResumeRejected(t *testing.T) {
 	case <-waitCtx(t, 10*time.Second).Done():
 		t.Fatal("no give-up after a rejected resume")
 	}
+	cl.wait(t)
 	if cl.n.Load() != 1 || cl.last.Load().Code != 4006 {
 		t.Errorf("onClose %d %+v", cl.n.Load(), cl.last.Load())
 	}
@@ -346,6 +367,7 @@ func TestServerGone(t *testing.T) {
 	case <-waitCtx(t, 10*time.Second).Done():
 		t.Fatal("kept retrying a server that is gone")
 	}
+	cl.wait(t)
 	if cl.n.Load() != 1 || cl.last.Load().Code != 1006 {
 		t.Errorf("onClose %d %+v", cl.n.Load(), cl.last.Load())
 	}

@@ -593,6 +593,8 @@ func (s *Server) readUDP() {
 	}()
 	defer close(work)
 	scratch := make([]byte, rxSlotLen)
+	kernelTime := enableRxTimestamps(s.udp)
+	oob := make([]byte, 128)
 	for {
 		slot := -1
 		select {
@@ -603,7 +605,7 @@ func (s *Server) readUDP() {
 		if slot >= 0 {
 			buf = slab[slot*rxSlotLen : (slot+1)*rxSlotLen]
 		}
-		n, from, err := s.udp.ReadFromUDPAddrPort(buf)
+		n, oobn, _, from, err := s.udp.ReadMsgUDPAddrPort(buf, oob)
 		if err != nil {
 			if slot >= 0 {
 				free <- slot
@@ -617,7 +619,13 @@ func (s *Server) readUDP() {
 			s.overflow.Add(1)
 			continue
 		}
-		work <- rxPacket{slot, n, from, time.Now()}
+		at := time.Now()
+		if kernelTime {
+			if kt, ok := rxTimestamp(oob[:oobn]); ok {
+				at = kt
+			}
+		}
+		work <- rxPacket{slot, n, from, at}
 	}
 }
 
