@@ -66,7 +66,9 @@ func newRig(t *testing.T, tlsOn bool, opts voicetest.Options) *rig {
 	t.Helper()
 	opts.TLS = tlsOn
 	if opts.HeartbeatInterval == 0 {
-		opts.HeartbeatInterval = time.Second
+		// Long, so a machine stall cannot pass for a zombie connection;
+		// tests about heartbeats set their own.
+		opts.HeartbeatInterval = 5 * time.Second
 	}
 	fake, err := voicetest.NewServer(opts)
 	if err != nil {
@@ -183,9 +185,9 @@ func TestPlayTone(t *testing.T) {
 
 // checkPacing holds the loose bound (p99 inter-arrival ≤ 40 ms, measured
 // with kernel receive timestamps) unless the machine itself starved the
-// scheduler: woken more than 20 ms late while no tick of its own took
-// long. Our code cannot send on time without the CPU; the benchmark
-// gives the real jitter figures.
+// scheduler (more than 1% of its wake-ups over 20 ms late). Our code
+// cannot send on time without the CPU; the benchmark gives the real
+// jitter figures.
 func checkPacing(t *testing.T, r voicetest.Report, c *Connector) {
 	t.Helper()
 	ss := c.Scheduler().Stats()
@@ -193,7 +195,12 @@ func checkPacing(t *testing.T, r voicetest.Report, c *Connector) {
 	if r.ArrivalP99 <= 40*time.Millisecond {
 		return
 	}
-	if raceEnabled || (ss.LateMax > 20*time.Millisecond && ss.BusyMax < 5*time.Millisecond) {
+	if ss.LateP50 > 5*time.Millisecond {
+		// Systematic lateness is ours: machine noise does not move the median.
+		t.Errorf("scheduler late at the median (%v): p99 inter-arrival %v", ss.LateP50, r.ArrivalP99)
+		return
+	}
+	if raceEnabled || ss.LateP99 > 20*time.Millisecond {
 		t.Logf("p99 inter-arrival %v: machine overloaded (or -race), bound not enforced", r.ArrivalP99)
 		return
 	}
