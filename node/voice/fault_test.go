@@ -119,7 +119,9 @@ func TestGiveUpCodes(t *testing.T) {
 			if vc.Connected() {
 				t.Error("still connected")
 			}
-			// No reconnect loop: nothing more reaches the fake.
+			// No reconnect loop: nothing more reaches the fake (after what
+			// was already in flight).
+			time.Sleep(200 * time.Millisecond)
 			r := rg.sess.Report()
 			time.Sleep(500 * time.Millisecond)
 			r2 := rg.sess.Report()

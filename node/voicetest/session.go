@@ -89,6 +89,7 @@ type Session struct {
 	dropUDP      bool
 	speaking     bool
 	speakingEver bool
+	offAt        time.Time // when the last speaking 0 was read
 
 	rep         Report
 	haveLast    bool
@@ -276,7 +277,7 @@ func (ss *Session) speakingMsg(d speakingData) {
 		ss.speaking, ss.speakingEver = true, true
 	} else {
 		ss.rep.SpeakingOff++
-		ss.speaking = false
+		ss.speaking, ss.offAt = false, time.Now()
 	}
 }
 
@@ -474,7 +475,11 @@ func (ss *Session) media(pkt []byte, h RTPHeader, now time.Time) {
 	}
 	if !ss.speaking {
 		if ss.speakingEver {
-			r.WhileNotSpeaking++
+			// Packets processed late (backlog) may have arrived before the
+			// speaking 0 was read; only later arrivals are violations.
+			if now.After(ss.offAt) {
+				r.WhileNotSpeaking++
+			}
 		} else {
 			r.BeforeSpeaking++
 		}
