@@ -3,8 +3,10 @@ package voice
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -401,5 +403,90 @@ func TestDropUDP(t *testing.T) {
 	}
 	if r.SeqGaps != r.DroppedUDP || r.DroppedUDP < 10 {
 		t.Errorf("gaps %d, dropped %d", r.SeqGaps, r.DroppedUDP)
+	}
+}
+
+// TestHungServer: a server that accepts TCP and never answers must not
+// hold a connect beyond its timeout.
+func TestHungServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	c := NewConnector(Config{AllowInsecureEndpoints: true, ConnectTimeout: 300 * time.Millisecond})
+	defer c.Close()
+	st := audio.VoiceState{GuildID: "1", UserID: "2", SessionID: "3", Token: "4", Endpoint: "ws://" + ln.Addr().String()}
+	start := time.Now()
+	_, err = c.Connect(context.Background(), st, &frameSource{}, nil)
+	if !errors.Is(err, ErrHandshakeTimeout) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("connect took %v with a 300 ms timeout", d)
+	}
+}
+
+// TestManyConnections plays on many connections at once through one
+// scheduler and one fake; every session must be clean on its own.
+func TestManyConnections(t *testing.T) {
+	const n = 40
+	rg := newRig(t, false, voicetest.Options{})
+	frames := tones(t)[:60]
+	ctx := waitCtx(t, 30*time.Second)
+	var wg sync.WaitGroup
+	conns := make([]audio.VoiceConn, n)
+	sessions := make([]*voicetest.Session, n)
+	errs := make([]error, n)
+	for i := range n {
+		st := rg.state
+		st.GuildID = "g" + itoa(i)
+		sessions[i] = rg.fake.Expect(voicetest.Credentials{GuildID: st.GuildID, UserID: st.UserID, SessionID: st.SessionID, Token: st.Token})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conns[i], errs[i] = rg.conn.Connect(ctx, st, &frameSource{frames: frames}, nil)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("connection %d: %v", i, errs[i])
+		}
+		defer conns[i].Close()
+	}
+	for i, s := range sessions {
+		r, err := s.WaitFor(ctx, func(r voicetest.Report) bool { return r.SilenceRuns == 1 && r.SpeakingOff == 1 })
+		if err != nil {
+			t.Fatalf("session %d: %+v", i, r)
+		}
+		checkClean(t, r)
+		if r.Packets != uint64(len(frames)+5) || r.SeqGaps != 0 || r.BadSilenceRuns != 0 {
+			t.Errorf("session %d: packets %d gaps %d bad runs %d", i, r.Packets, r.SeqGaps, r.BadSilenceRuns)
+		}
 	}
 }
