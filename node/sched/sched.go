@@ -32,6 +32,9 @@ type Stats struct {
 	// Deficit counts sender ticks that neither sent nor nulled (speaking
 	// handshake, silence tail, frozen senders).
 	Deficit uint64
+	// Panics counts senders stopped because their source or transform
+	// panicked.
+	Panics uint64
 	// Busy is the time shards spent sending (wall clock inside ticks), the
 	// scheduler's CPU cost when shards are not preempted.
 	Busy time.Duration
@@ -62,7 +65,7 @@ type shard struct {
 	count    atomic.Int64
 
 	ticks, resyncs, sent, nulled atomic.Uint64
-	deficit                      atomic.Uint64
+	deficit, panics              atomic.Uint64
 	busy, busyMax                atomic.Int64
 	late                         [lateBuckets]atomic.Uint64
 	lateMax                      atomic.Int64
@@ -160,6 +163,7 @@ func (s *Scheduler) Stats() Stats {
 		st.Sent += sh.sent.Load()
 		st.Nulled += sh.nulled.Load()
 		st.Deficit += sh.deficit.Load()
+		st.Panics += sh.panics.Load()
 		st.Busy += time.Duration(sh.busy.Load())
 		st.BusyMax = max(st.BusyMax, time.Duration(sh.busyMax.Load()))
 		st.LateMax = max(st.LateMax, time.Duration(sh.lateMax.Load()))
@@ -245,8 +249,9 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 			next = now
 		}
 		var sent, nulled uint64
-		for _, s := range sh.senders {
-			a, b := s.tick()
+		for i := 0; i < len(sh.senders); {
+			var a, b uint64
+			a, b, i = sh.tickFrom(i)
 			sent += a
 			nulled += b
 		}
@@ -263,6 +268,28 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		next = next.Add(sh.interval)
 		timer.Reset(time.Until(next))
 	}
+}
+
+// tickFrom ticks senders from index i on. A panic (a broken frame source
+// or transform) stops only the sender that raised it: it is frozen and
+// counted, and the caller resumes with the next one.
+func (sh *shard) tickFrom(i int) (sent, nulled uint64, next int) {
+	next = i
+	defer func() {
+		if recover() != nil {
+			s := sh.senders[next]
+			s.frozen.Store(true)
+			s.failed.Store(true)
+			sh.panics.Add(1)
+			next++
+		}
+	}()
+	for ; next < len(sh.senders); next++ {
+		a, b := sh.senders[next].tick()
+		sent += a
+		nulled += b
+	}
+	return sent, nulled, next
 }
 
 func (sh *shard) recordLate(d time.Duration) {
