@@ -609,5 +609,9 @@ func (c *Conn) startMedia(d sessionDescData) error {
 	c.sender = s
 	c.senderPtr.Store(s)
 	c.speakingOn = false
+	// Media sink wants (op 15, as koe sends it): we only send, so ask the
+	// server not to forward other users' audio. Servers that do not know
+	// it ignore it.
+	_ = c.SendJSON(opMediaSinkWants, map[string]any{"any": 0})
 	return nil
 }

@@ -107,6 +107,9 @@ func checkClean(t *testing.T, r voicetest.Report) {
 	if r.BadSeqAck != 0 || r.BadSpeakingSSRC != 0 {
 		t.Errorf("bad seq_ack %d, bad speaking ssrc %d", r.BadSeqAck, r.BadSpeakingSSRC)
 	}
+	if r.UnknownOps != 0 || r.MediaSinkWants == 0 {
+		t.Errorf("unknown ops %d, media sink wants %d", r.UnknownOps, r.MediaSinkWants)
+	}
 	if r.DecodeErrors != 0 {
 		t.Errorf("%d payloads did not decode as Opus", r.DecodeErrors)
 	}

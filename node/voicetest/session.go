@@ -40,6 +40,7 @@ type Report struct {
 	SpeakingOff         int // op 5 with flags == 0
 	BadSpeakingSSRC     int
 	UnknownOps          int
+	MediaSinkWants      int // op 15 from the client
 	BinaryMessages      int // client binary frames ([op][payload])
 	LastBinaryOp        int
 	ClosesInjected      []int
