@@ -225,14 +225,27 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 	lastEnd := start
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
+	idle := false // no senders: the timer is parked, an idle node sleeps
 	for {
 		select {
 		case <-quit:
 			return
 		case op := <-sh.ctl:
 			sh.apply(op)
+			if idle && len(sh.senders) > 0 {
+				// Back on this shard's phase grid, at the next slot.
+				idle = false
+				now := time.Now()
+				k := now.Sub(start.Add(sh.phase))/sh.interval + 1
+				next = start.Add(sh.phase + k*sh.interval)
+				timer.Reset(next.Sub(now))
+			}
 			continue
 		case <-timer.C:
+		}
+		if len(sh.senders) == 0 {
+			idle = true
+			continue
 		}
 		now := time.Now()
 		late := now.Sub(next)

@@ -396,3 +396,41 @@ func TestPanicIsolated(t *testing.T) {
 		s.Remove(good)
 	})
 }
+
+// TestIdleShardsSleep: without senders no shard ticks; a sender added
+// later is served on the shard's phase grid.
+func TestIdleShardsSleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		s := New(Options{Shards: 1})
+		defer s.Close()
+		time.Sleep(time.Second + 5*time.Millisecond)
+		synctest.Wait()
+		if n := s.Stats().Ticks; n != 0 {
+			t.Fatalf("%d ticks with no senders", n)
+		}
+		rec := &recorder{}
+		src := &source{}
+		src.n.Store(-1)
+		ch := make(chan struct{}, 1)
+		snd, _ := NewSender(SenderConfig{Source: src, Conn: rec, SSRC: 1, AEAD: gcm(t), Speaking: ch})
+		quit := make(chan struct{})
+		defer close(quit)
+		var mu sync.Mutex
+		var ev []speakEvent
+		go owner(snd, ch, quit, &mu, &ev)
+		_ = s.Add(snd)
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		pk := rec.all()
+		if len(pk) == 0 {
+			t.Fatal("no packets after Add")
+		}
+		for _, p := range pk {
+			if off := p.at.Sub(start) % (20 * time.Millisecond); off != 0 {
+				t.Errorf("packet off the phase grid by %v", off)
+			}
+		}
+		s.Remove(snd)
+	})
+}
