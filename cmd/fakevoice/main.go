@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -27,6 +28,16 @@ import (
 )
 
 func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run serves until ctx ends, printing reports to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	flag := flag.NewFlagSet("fakevoice", flag.ContinueOnError)
 	listen := flag.String("listen", "127.0.0.1:0", "TCP and UDP listen address")
 	useTLS := flag.Bool("tls", false, "serve wss with a self-signed certificate (written to -cert)")
 	certOut := flag.String("cert", "", "with -tls: write the CA certificate (PEM) here")
@@ -41,7 +52,9 @@ func main() {
 	jsonOut := flag.Bool("json", false, "print reports as JSON lines")
 	noDecode := flag.Bool("no-decode", false, "skip Opus decoding (load runs)")
 	verbose := flag.Bool("v", false, "log gateway events")
-	flag.Parse()
+	if err := flag.Parse(args); err != nil {
+		return err
+	}
 
 	opts := voicetest.Options{Addr: *listen, TLS: *useTLS, HeartbeatInterval: *hb, AcceptAny: *acceptAny, NoDecode: *noDecode}
 	if *modes != "" {
@@ -52,21 +65,19 @@ func main() {
 	}
 	srv, err := voicetest.NewServer(opts)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer srv.Close()
 	if *useTLS && *certOut != "" {
 		if err := os.WriteFile(*certOut, srv.CertPEM(), 0o644); err != nil {
-			log.Fatal(err)
+			return err
 		}
 	}
 	if *guild != "" {
 		srv.Expect(voicetest.Credentials{GuildID: *guild, UserID: *user, SessionID: *session, Token: *token})
 	}
-	fmt.Printf("fakevoice: endpoint %s (udp %s)\n", srv.Endpoint(), srv.UDPAddr())
+	fmt.Fprintf(out, "fakevoice: endpoint %s (udp %s)\n", srv.Endpoint(), srv.UDPAddr())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var tick <-chan time.Time
 	if *every > 0 {
 		t := time.NewTicker(*every)
@@ -77,17 +88,17 @@ func main() {
 	for {
 		select {
 		case <-ctx.Done():
-			printReport(srv, *jsonOut, nil)
-			return
+			printReport(out, srv, *jsonOut, nil)
+			return nil
 		case <-tick:
-			printReport(srv, *jsonOut, last)
+			printReport(out, srv, *jsonOut, last)
 		}
 	}
 }
 
 // printReport writes one line per session; with last set, only sessions that
 // received packets since the previous call.
-func printReport(srv *voicetest.Server, asJSON bool, last map[string]uint64) {
+func printReport(out io.Writer, srv *voicetest.Server, asJSON bool, last map[string]uint64) {
 	ss := srv.Sessions()
 	sort.Slice(ss, func(i, j int) bool { return ss[i].Guild() < ss[j].Guild() })
 	for _, s := range ss {
@@ -104,10 +115,10 @@ func printReport(srv *voicetest.Server, asJSON bool, last map[string]uint64) {
 				Guild string `json:"guild"`
 				voicetest.Report
 			}{g, r})
-			fmt.Println(string(b))
+			fmt.Fprintln(out, string(b))
 			continue
 		}
-		fmt.Printf("guild %s: %s mode=%s packets=%d decrypted=%d failed=%d gaps=%d reorders=%d ts_err=%d nonce_rep=%d "+
+		fmt.Fprintf(out, "guild %s: %s mode=%s packets=%d decrypted=%d failed=%d gaps=%d reorders=%d ts_err=%d nonce_rep=%d "+
 			"speaking=%d/%d before_speaking=%d silence_runs=%d bad_runs=%d keepalives=%d "+
 			"arrival p50=%v p99=%v jitter p50=%v p99=%v late40=%d  L %.1f Hz %.1f dBFS  R %.1f Hz %.1f dBFS  identifies=%d resumes=%d\n",
 			g, state(r), r.Mode, r.Packets, r.Decrypted, r.DecryptFailed, r.SeqGaps, r.Reorders, r.TimestampErrors, r.NonceRepeats,

@@ -32,9 +32,15 @@ type Stats struct {
 	// Deficit counts sender ticks that neither sent nor nulled (speaking
 	// handshake, silence tail, frozen senders).
 	Deficit uint64
+	// Panics counts senders stopped because their source or transform
+	// panicked.
+	Panics uint64
 	// Busy is the time shards spent sending (wall clock inside ticks), the
 	// scheduler's CPU cost when shards are not preempted.
 	Busy time.Duration
+	// BusyMax is the longest single tick: a tick longer than the interval
+	// means the senders (not the machine) made the shard late.
+	BusyMax time.Duration
 	// Shard wake-up lateness against the absolute deadline.
 	LateP50, LateP99, LateMax time.Duration
 }
@@ -59,8 +65,8 @@ type shard struct {
 	count    atomic.Int64
 
 	ticks, resyncs, sent, nulled atomic.Uint64
-	deficit                      atomic.Uint64
-	busy                         atomic.Int64
+	deficit, panics              atomic.Uint64
+	busy, busyMax                atomic.Int64
 	late                         [lateBuckets]atomic.Uint64
 	lateMax                      atomic.Int64
 }
@@ -157,7 +163,9 @@ func (s *Scheduler) Stats() Stats {
 		st.Sent += sh.sent.Load()
 		st.Nulled += sh.nulled.Load()
 		st.Deficit += sh.deficit.Load()
+		st.Panics += sh.panics.Load()
 		st.Busy += time.Duration(sh.busy.Load())
+		st.BusyMax = max(st.BusyMax, time.Duration(sh.busyMax.Load()))
 		st.LateMax = max(st.LateMax, time.Duration(sh.lateMax.Load()))
 		for i := range late {
 			v := sh.late[i].Load()
@@ -214,35 +222,58 @@ func (sh *shard) apply(op ctlOp) {
 // run ticks at start+phase+k*interval until quit closes.
 func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 	next := start.Add(sh.phase)
+	lastEnd := start
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
+	idle := false // no senders: the timer is parked, an idle node sleeps
 	for {
 		select {
 		case <-quit:
 			return
 		case op := <-sh.ctl:
 			sh.apply(op)
+			if idle && len(sh.senders) > 0 {
+				// Back on this shard's phase grid, at the next slot.
+				idle = false
+				now := time.Now()
+				k := now.Sub(start.Add(sh.phase))/sh.interval + 1
+				next = start.Add(sh.phase + k*sh.interval)
+				timer.Reset(next.Sub(now))
+			}
 			continue
 		case <-timer.C:
 		}
-		now := time.Now()
-		late := now.Sub(next)
-		if late > 3*sh.interval {
-			// Too far behind: start a fresh timeline one interval from now
-			// rather than burst the missed frames out.
-			sh.resyncs.Add(1)
-			next = now.Add(sh.interval)
-			timer.Reset(sh.interval)
+		if len(sh.senders) == 0 {
+			idle = true
 			continue
 		}
+		now := time.Now()
+		late := now.Sub(next)
 		sh.recordLate(late)
+		if late > 3*sh.interval {
+			// Too far behind: start a fresh timeline rather than burst the
+			// missed frames out, at least one interval after the last tick.
+			sh.resyncs.Add(1)
+			next = lastEnd.Add(sh.interval)
+			if next.After(now) {
+				timer.Reset(next.Sub(now))
+				continue
+			}
+			next = now
+		}
 		var sent, nulled uint64
-		for _, s := range sh.senders {
-			a, b := s.tick()
+		for i := 0; i < len(sh.senders); {
+			var a, b uint64
+			a, b, i = sh.tickFrom(i)
 			sent += a
 			nulled += b
 		}
-		sh.busy.Add(int64(time.Since(now)))
+		lastEnd = time.Now()
+		took := lastEnd.Sub(now)
+		sh.busy.Add(int64(took))
+		if int64(took) > sh.busyMax.Load() {
+			sh.busyMax.Store(int64(took))
+		}
 		sh.ticks.Add(1)
 		sh.sent.Add(sent)
 		sh.nulled.Add(nulled)
@@ -250,6 +281,28 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		next = next.Add(sh.interval)
 		timer.Reset(time.Until(next))
 	}
+}
+
+// tickFrom ticks senders from index i on. A panic (a broken frame source
+// or transform) stops only the sender that raised it: it is frozen and
+// counted, and the caller resumes with the next one.
+func (sh *shard) tickFrom(i int) (sent, nulled uint64, next int) {
+	next = i
+	defer func() {
+		if recover() != nil {
+			s := sh.senders[next]
+			s.frozen.Store(true)
+			s.failed.Store(true)
+			sh.panics.Add(1)
+			next++
+		}
+	}()
+	for ; next < len(sh.senders); next++ {
+		a, b := sh.senders[next].tick()
+		sent += a
+		nulled += b
+	}
+	return sent, nulled, next
 }
 
 func (sh *shard) recordLate(d time.Duration) {

@@ -352,9 +352,85 @@ func TestSendPathAllocs(t *testing.T) {
 			if n := testing.AllocsPerRun(500, func() { snd.tick() }); n != 0 {
 				t.Errorf("%s transform=%v: %v allocations per frame", name, x != nil, n)
 			}
+			// The shard's loop around it (panic guard included).
+			sh := &shard{senders: []*Sender{snd}}
+			if n := testing.AllocsPerRun(500, func() { sh.tickFrom(0) }); n != 0 {
+				t.Errorf("%s transform=%v: %v allocations per shard tick", name, x != nil, n)
+			}
 			if st := snd.Stats(); st.Errors != 0 || st.Sent < 500 {
 				t.Errorf("%s: %+v", name, st)
 			}
 		}
 	}
+}
+
+type panicky struct{ n atomic.Int64 }
+
+func (p *panicky) ReadFrame([]byte) (int, bool) {
+	if p.n.Add(1) == 3 {
+		panic("broken source")
+	}
+	return 0, false
+}
+
+// TestPanicIsolated: one sender's panicking source stops that sender only.
+func TestPanicIsolated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := New(Options{Shards: 1})
+		defer s.Close()
+		ch := make(chan struct{}, 1)
+		bad, _ := NewSender(SenderConfig{Source: &panicky{}, Conn: &recorder{}, SSRC: 1, AEAD: gcm(t), Speaking: ch})
+		goodSrc := &source{}
+		good, _ := NewSender(SenderConfig{Source: goodSrc, Conn: &recorder{}, SSRC: 2, AEAD: gcm(t), Speaking: ch})
+		_ = s.Add(bad)
+		_ = s.Add(good)
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		if !bad.Failed() || good.Failed() || s.Stats().Panics != 1 {
+			t.Errorf("bad failed %v, good failed %v, panics %d", bad.Failed(), good.Failed(), s.Stats().Panics)
+		}
+		if n := goodSrc.i.Load(); n < 9 {
+			t.Errorf("good sender pulled %d frames in 10 ticks", n)
+		}
+		s.Remove(bad)
+		s.Remove(good)
+	})
+}
+
+// TestIdleShardsSleep: without senders no shard ticks; a sender added
+// later is served on the shard's phase grid.
+func TestIdleShardsSleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		s := New(Options{Shards: 1})
+		defer s.Close()
+		time.Sleep(time.Second + 5*time.Millisecond)
+		synctest.Wait()
+		if n := s.Stats().Ticks; n != 0 {
+			t.Fatalf("%d ticks with no senders", n)
+		}
+		rec := &recorder{}
+		src := &source{}
+		src.n.Store(-1)
+		ch := make(chan struct{}, 1)
+		snd, _ := NewSender(SenderConfig{Source: src, Conn: rec, SSRC: 1, AEAD: gcm(t), Speaking: ch})
+		quit := make(chan struct{})
+		defer close(quit)
+		var mu sync.Mutex
+		var ev []speakEvent
+		go owner(snd, ch, quit, &mu, &ev)
+		_ = s.Add(snd)
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		pk := rec.all()
+		if len(pk) == 0 {
+			t.Fatal("no packets after Add")
+		}
+		for _, p := range pk {
+			if off := p.at.Sub(start) % (20 * time.Millisecond); off != 0 {
+				t.Errorf("packet off the phase grid by %v", off)
+			}
+		}
+		s.Remove(snd)
+	})
 }

@@ -107,6 +107,7 @@ type Sender struct {
 	index  int // position in shard.senders
 	added  atomic.Bool
 	frozen atomic.Bool
+	failed atomic.Bool
 
 	// Speaking handshake: the shard publishes a request (generation<<1 |
 	// on) in want; the owner stores the same value in acked once op 5
@@ -174,6 +175,10 @@ func (s *Sender) requestSpeaking(on bool) {
 // Freeze stops sending (and pulling frames) without removing the sender,
 // for example while the gateway is away for good; Unfreeze undoes it.
 func (s *Sender) Freeze(on bool) { s.frozen.Store(on) }
+
+// Failed reports whether the sender was stopped by a panic in its frame
+// source or transform.
+func (s *Sender) Failed() bool { return s.failed.Load() }
 
 // Stats returns the sender's counters.
 func (s *Sender) Stats() SenderStats {

@@ -168,7 +168,14 @@ type sessionEnd struct {
 
 // run owns the connection for its whole life.
 func (c *Conn) run() {
-	defer c.cleanup()
+	var final *audio.VoiceClose
+	defer func() {
+		c.cleanup()
+		// After cleanup, so the callback may call Close (it returns at once).
+		if final != nil && c.onClose != nil {
+			c.onClose(*final)
+		}
+	}()
 	resume := false
 	attempts := 0
 	for {
@@ -205,7 +212,7 @@ func (c *Conn) run() {
 		}
 		c.log.Info("voice gateway closed", "code", end.code, "reason", end.reason, "err", end.err, "action", act, "attempt", attempts)
 		if act == actGiveUp {
-			c.report(end)
+			final = closeEvent(end)
 			return
 		}
 		if act == actIdentify {
@@ -237,15 +244,12 @@ func (c *Conn) firstResult(err error) {
 	}
 }
 
-func (c *Conn) report(end sessionEnd) {
-	c.dropMedia()
+func closeEvent(end sessionEnd) *audio.VoiceClose {
 	code := end.code
 	if code == 0 {
-		code = 1006
+		code = websocket.CloseAbnormalClosure
 	}
-	if c.onClose != nil {
-		c.onClose(audio.VoiceClose{Code: code, Reason: end.reason, ByRemote: end.byRemote})
-	}
+	return &audio.VoiceClose{Code: code, Reason: end.reason, ByRemote: end.byRemote}
 }
 
 // dropMedia takes the sender off the scheduler and closes the UDP socket.
@@ -605,5 +609,9 @@ func (c *Conn) startMedia(d sessionDescData) error {
 	c.sender = s
 	c.senderPtr.Store(s)
 	c.speakingOn = false
+	// Media sink wants (op 15, as koe sends it): we only send, so ask the
+	// server not to forward other users' audio. Servers that do not know
+	// it ignore it.
+	_ = c.SendJSON(opMediaSinkWants, map[string]any{"any": 0})
 	return nil
 }

@@ -66,7 +66,9 @@ func newRig(t *testing.T, tlsOn bool, opts voicetest.Options) *rig {
 	t.Helper()
 	opts.TLS = tlsOn
 	if opts.HeartbeatInterval == 0 {
-		opts.HeartbeatInterval = 200 * time.Millisecond
+		// Long, so a machine stall cannot pass for a zombie connection;
+		// tests about heartbeats set their own.
+		opts.HeartbeatInterval = 5 * time.Second
 	}
 	fake, err := voicetest.NewServer(opts)
 	if err != nil {
@@ -104,6 +106,9 @@ func checkClean(t *testing.T, r voicetest.Report) {
 	}
 	if r.BadSeqAck != 0 || r.BadSpeakingSSRC != 0 {
 		t.Errorf("bad seq_ack %d, bad speaking ssrc %d", r.BadSeqAck, r.BadSpeakingSSRC)
+	}
+	if r.UnknownOps != 0 || r.MediaSinkWants == 0 {
+		t.Errorf("unknown ops %d, media sink wants %d", r.UnknownOps, r.MediaSinkWants)
 	}
 	if r.DecodeErrors != 0 {
 		t.Errorf("%d payloads did not decode as Opus", r.DecodeErrors)
@@ -162,11 +167,7 @@ func TestPlayTone(t *testing.T) {
 			if r.SilenceRuns != 1 || r.BadSilenceRuns != 0 || r.SilenceFrames != 5 {
 				t.Errorf("silence runs %d bad %d frames %d", r.SilenceRuns, r.BadSilenceRuns, r.SilenceFrames)
 			}
-			// The race detector slows the fake's decoder enough to skew its
-			// arrival clock; the bound holds for normal builds.
-			if !raceEnabled && r.ArrivalP99 > 40*time.Millisecond {
-				t.Errorf("p99 inter-arrival %v", r.ArrivalP99)
-			}
+			checkPacing(t, r, rg.conn)
 			checkTones(t, r)
 			if !vc.Connected() {
 				t.Error("not connected")
@@ -183,4 +184,28 @@ func TestPlayTone(t *testing.T) {
 				r.Channels[0].DominantHz, r.Channels[0].LevelDBFS, r.Channels[1].DominantHz, r.Channels[1].LevelDBFS)
 		})
 	}
+}
+
+// checkPacing holds the loose bound (p99 inter-arrival ≤ 40 ms, measured
+// with kernel receive timestamps) unless the machine itself starved the
+// scheduler (more than 1% of its wake-ups over 20 ms late). Our code
+// cannot send on time without the CPU; the benchmark gives the real
+// jitter figures.
+func checkPacing(t *testing.T, r voicetest.Report, c *Connector) {
+	t.Helper()
+	ss := c.Scheduler().Stats()
+	t.Logf("scheduler: woken late p50 %v p99 %v max %v, longest tick %v, resyncs %d", ss.LateP50, ss.LateP99, ss.LateMax, ss.BusyMax, ss.Resyncs)
+	if r.ArrivalP99 <= 40*time.Millisecond {
+		return
+	}
+	if ss.LateP50 > 5*time.Millisecond {
+		// Systematic lateness is ours: machine noise does not move the median.
+		t.Errorf("scheduler late at the median (%v): p99 inter-arrival %v", ss.LateP50, r.ArrivalP99)
+		return
+	}
+	if raceEnabled || ss.LateP99 > 20*time.Millisecond {
+		t.Logf("p99 inter-arrival %v: machine overloaded (or -race), bound not enforced", r.ArrivalP99)
+		return
+	}
+	t.Errorf("p99 inter-arrival %v", r.ArrivalP99)
 }

@@ -3,8 +3,10 @@ package voice
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +21,19 @@ type closeLog struct {
 	last atomic.Pointer[audio.VoiceClose]
 }
 
-func (l *closeLog) fn(c audio.VoiceClose) { l.n.Add(1); l.last.Store(&c) }
+func (l *closeLog) fn(c audio.VoiceClose) { l.last.Store(&c); l.n.Add(1) }
+
+// wait returns once onClose has been called (it runs after Done closes).
+func (l *closeLog) wait(t *testing.T) {
+	t.Helper()
+	for range 1000 {
+		if l.n.Load() > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("onClose never called")
+}
 
 func TestResumeMidStream(t *testing.T) {
 	for _, tc := range []struct {
@@ -27,7 +41,7 @@ func TestResumeMidStream(t *testing.T) {
 		code int // 0: TCP dropped without a close frame
 	}{{"4015", 4015}, {"drop", 0}, {"4000", 4000}, {"1001", 1001}} {
 		t.Run(tc.name, func(t *testing.T) {
-			rg := newRig(t, false, voicetest.Options{})
+			rg := newRig(t, false, voicetest.Options{HeartbeatInterval: 300 * time.Millisecond})
 			src := &frameSource{frames: tones(t), loop: true}
 			var cl closeLog
 			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, cl.fn)
@@ -43,7 +57,7 @@ func TestResumeMidStream(t *testing.T) {
 			rg.sess.LoseClientsConnect("999")
 			rg.sess.Close(tc.code, "voice server crashed")
 			r, err := rg.sess.WaitFor(ctx, func(r voicetest.Report) bool {
-				return r.Resumes == 1 && r.Connected && r.LastSeqAck == r.LastSeq && r.Heartbeats > 2
+				return r.Resumes >= 1 && r.Connected && r.LastSeqAck == r.LastSeq && r.Heartbeats > 2
 			})
 			if err != nil {
 				t.Fatalf("no resume: %+v", r)
@@ -76,7 +90,12 @@ func TestGiveUpCodes(t *testing.T) {
 			rg := newRig(t, false, voicetest.Options{})
 			src := &frameSource{frames: tones(t), loop: true}
 			var cl closeLog
-			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, cl.fn)
+			var vc audio.VoiceConn
+			// Closing from inside the callback must not deadlock.
+			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, func(c audio.VoiceClose) {
+				cl.fn(c)
+				vc.Close()
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,6 +110,7 @@ func TestGiveUpCodes(t *testing.T) {
 			case <-ctx.Done():
 				t.Fatal("connection did not end")
 			}
+			cl.wait(t)
 			if cl.n.Load() != 1 {
 				t.Fatalf("onClose called %d times", cl.n.Load())
 			}
@@ -101,14 +121,15 @@ func TestGiveUpCodes(t *testing.T) {
 			if vc.Connected() {
 				t.Error("still connected")
 			}
-			// No reconnect loop: nothing more reaches the fake.
-			time.Sleep(300 * time.Millisecond)
-			r := rg.sess.Report()
-			p := r.Packets
+			// No reconnect loop: nothing more reaches the fake (after what
+			// was already in flight).
 			time.Sleep(200 * time.Millisecond)
+			r := rg.sess.Report()
+			time.Sleep(500 * time.Millisecond)
 			r2 := rg.sess.Report()
-			if r2.Identifies != 1 || r2.Resumes != 0 || r2.Packets != p {
-				t.Errorf("after give-up: identifies %d resumes %d packets %d→%d", r2.Identifies, r2.Resumes, p, r2.Packets)
+			if r2.Identifies != r.Identifies || r2.Resumes != r.Resumes || r2.Packets != r.Packets {
+				t.Errorf("after give-up: identifies %d→%d resumes %d→%d packets %d→%d",
+					r.Identifies, r2.Identifies, r.Resumes, r2.Resumes, r.Packets, r2.Packets)
 			}
 		})
 	}
@@ -134,6 +155,7 @@ func TestReidentifyOnce(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("second 4001 did not give up")
 	}
+	cl.wait(t)
 	if cl.n.Load() != 1 || cl.last.Load().Code != 4001 {
 		t.Errorf("onClose %d", cl.n.Load())
 	}
@@ -174,7 +196,7 @@ func TestZombieResumes(t *testing.T) {
 
 func TestEndpointChange(t *testing.T) {
 	rg := newRig(t, false, voicetest.Options{})
-	fake2, err := voicetest.NewServer(voicetest.Options{HeartbeatInterval: 200 * time.Millisecond})
+	fake2, err := voicetest.NewServer(voicetest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +215,7 @@ func TestEndpointChange(t *testing.T) {
 	// node new voice details, the node replaces the connection.
 	rg.sess.Close(4022, "call terminated")
 	<-vc.(*Conn).Done()
+	cl.wait(t)
 	if cl.n.Load() != 1 {
 		t.Fatalf("onClose %d", cl.n.Load())
 	}
@@ -324,6 +347,7 @@ func TestResumeRejected(t *testing.T) {
 	case <-waitCtx(t, 10*time.Second).Done():
 		t.Fatal("no give-up after a rejected resume")
 	}
+	cl.wait(t)
 	if cl.n.Load() != 1 || cl.last.Load().Code != 4006 {
 		t.Errorf("onClose %d %+v", cl.n.Load(), cl.last.Load())
 	}
@@ -346,6 +370,7 @@ func TestServerGone(t *testing.T) {
 	case <-waitCtx(t, 10*time.Second).Done():
 		t.Fatal("kept retrying a server that is gone")
 	}
+	cl.wait(t)
 	if cl.n.Load() != 1 || cl.last.Load().Code != 1006 {
 		t.Errorf("onClose %d %+v", cl.n.Load(), cl.last.Load())
 	}
@@ -378,5 +403,90 @@ func TestDropUDP(t *testing.T) {
 	}
 	if r.SeqGaps != r.DroppedUDP || r.DroppedUDP < 10 {
 		t.Errorf("gaps %d, dropped %d", r.SeqGaps, r.DroppedUDP)
+	}
+}
+
+// TestHungServer: a server that accepts TCP and never answers must not
+// hold a connect beyond its timeout.
+func TestHungServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	c := NewConnector(Config{AllowInsecureEndpoints: true, ConnectTimeout: 300 * time.Millisecond})
+	defer c.Close()
+	st := audio.VoiceState{GuildID: "1", UserID: "2", SessionID: "3", Token: "4", Endpoint: "ws://" + ln.Addr().String()}
+	start := time.Now()
+	_, err = c.Connect(context.Background(), st, &frameSource{}, nil)
+	if !errors.Is(err, ErrHandshakeTimeout) {
+		t.Errorf("err %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("connect took %v with a 300 ms timeout", d)
+	}
+}
+
+// TestManyConnections plays on many connections at once through one
+// scheduler and one fake; every session must be clean on its own.
+func TestManyConnections(t *testing.T) {
+	const n = 40
+	rg := newRig(t, false, voicetest.Options{})
+	frames := tones(t)[:60]
+	ctx := waitCtx(t, 30*time.Second)
+	var wg sync.WaitGroup
+	conns := make([]audio.VoiceConn, n)
+	sessions := make([]*voicetest.Session, n)
+	errs := make([]error, n)
+	for i := range n {
+		st := rg.state
+		st.GuildID = "g" + itoa(i)
+		sessions[i] = rg.fake.Expect(voicetest.Credentials{GuildID: st.GuildID, UserID: st.UserID, SessionID: st.SessionID, Token: st.Token})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conns[i], errs[i] = rg.conn.Connect(ctx, st, &frameSource{frames: frames}, nil)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("connection %d: %v", i, errs[i])
+		}
+		defer conns[i].Close()
+	}
+	for i, s := range sessions {
+		r, err := s.WaitFor(ctx, func(r voicetest.Report) bool { return r.SilenceRuns == 1 && r.SpeakingOff == 1 })
+		if err != nil {
+			t.Fatalf("session %d: %+v", i, r)
+		}
+		checkClean(t, r)
+		if r.Packets != uint64(len(frames)+5) || r.SeqGaps != 0 || r.BadSilenceRuns != 0 {
+			t.Errorf("session %d: packets %d gaps %d bad runs %d", i, r.Packets, r.SeqGaps, r.BadSilenceRuns)
+		}
 	}
 }

@@ -83,3 +83,13 @@ type DAVESession interface {
 	// Close releases the session; called once when the connection closes.
 	Close()
 }
+
+func (a action) String() string {
+	switch a {
+	case actResume:
+		return "resume"
+	case actIdentify:
+		return "identify"
+	}
+	return "give up"
+}

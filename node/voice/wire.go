@@ -34,6 +34,7 @@ const (
 	opResumed          = 9
 	opClientsConnect   = 11
 	opClientDisconnect = 13
+	opMediaSinkWants   = 15
 )
 
 // Errors; match with errors.Is.

@@ -26,6 +26,7 @@ const (
 	opResumed          = 9
 	opClientsConnect   = 11
 	opClientDisconnect = 13
+	opMediaSinkWants   = 15
 )
 
 // Message is a gateway message as it travels in a text frame. Seq is
@@ -238,6 +239,12 @@ func (c *gwConn) handle(m Message) bool {
 			return false
 		}
 		c.sess.speakingMsg(d)
+	case opMediaSinkWants:
+		if c.sess != nil {
+			c.sess.mu.Lock()
+			c.sess.rep.MediaSinkWants++
+			c.sess.mu.Unlock()
+		}
 	default:
 		if c.sess != nil {
 			c.sess.mu.Lock()

@@ -40,6 +40,7 @@ type Report struct {
 	SpeakingOff         int // op 5 with flags == 0
 	BadSpeakingSSRC     int
 	UnknownOps          int
+	MediaSinkWants      int // op 15 from the client
 	BinaryMessages      int // client binary frames ([op][payload])
 	LastBinaryOp        int
 	ClosesInjected      []int
@@ -89,6 +90,7 @@ type Session struct {
 	dropUDP      bool
 	speaking     bool
 	speakingEver bool
+	offAt        time.Time // when the last speaking 0 was read
 
 	rep         Report
 	haveLast    bool
@@ -276,7 +278,7 @@ func (ss *Session) speakingMsg(d speakingData) {
 		ss.speaking, ss.speakingEver = true, true
 	} else {
 		ss.rep.SpeakingOff++
-		ss.speaking = false
+		ss.speaking, ss.offAt = false, time.Now()
 	}
 }
 
@@ -474,7 +476,11 @@ func (ss *Session) media(pkt []byte, h RTPHeader, now time.Time) {
 	}
 	if !ss.speaking {
 		if ss.speakingEver {
-			r.WhileNotSpeaking++
+			// Packets processed late (backlog) may have arrived before the
+			// speaking 0 was read; only later arrivals are violations.
+			if now.After(ss.offAt) {
+				r.WhileNotSpeaking++
+			}
 		} else {
 			r.BeforeSpeaking++
 		}
@@ -593,6 +599,8 @@ func (s *Server) readUDP() {
 	}()
 	defer close(work)
 	scratch := make([]byte, rxSlotLen)
+	kernelTime := enableRxTimestamps(s.udp)
+	oob := make([]byte, 128)
 	for {
 		slot := -1
 		select {
@@ -603,7 +611,7 @@ func (s *Server) readUDP() {
 		if slot >= 0 {
 			buf = slab[slot*rxSlotLen : (slot+1)*rxSlotLen]
 		}
-		n, from, err := s.udp.ReadFromUDPAddrPort(buf)
+		n, oobn, _, from, err := s.udp.ReadMsgUDPAddrPort(buf, oob)
 		if err != nil {
 			if slot >= 0 {
 				free <- slot
@@ -617,7 +625,13 @@ func (s *Server) readUDP() {
 			s.overflow.Add(1)
 			continue
 		}
-		work <- rxPacket{slot, n, from, time.Now()}
+		at := time.Now()
+		if kernelTime {
+			if kt, ok := rxTimestamp(oob[:oobn]); ok {
+				at = kt
+			}
+		}
+		work <- rxPacket{slot, n, from, at}
 	}
 }
 
