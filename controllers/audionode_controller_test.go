@@ -277,7 +277,9 @@ func TestChildren(t *testing.T) {
 
 	t.Run("second reconcile writes nothing", func(t *testing.T) {
 		before := resourceVersions(t, an)
-		r := &Reconciler{Client: mgrClient, Scheme: testScheme}
+		cc := &countingClient{Client: mgrClient}
+		rec := &countingRecorder{}
+		r := &Reconciler{Client: cc, Scheme: testScheme, Recorder: rec}
 		for range 2 {
 			if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(an)}); err != nil {
 				t.Fatal(err)
@@ -285,6 +287,12 @@ func TestChildren(t *testing.T) {
 		}
 		if after := resourceVersions(t, an); !maps_equal(before, after) {
 			t.Errorf("resource versions changed:\n before %v\n after  %v", before, after)
+		}
+		if n := cc.writes.Load(); n != 0 {
+			t.Errorf("%d API writes in a steady state", n)
+		}
+		if n := rec.n.Load(); n != 0 {
+			t.Errorf("%d events without a transition", n)
 		}
 	})
 }
