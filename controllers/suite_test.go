@@ -52,7 +52,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-
 func runMain(m *testing.M) int {
 	flag.Parse()
 	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
