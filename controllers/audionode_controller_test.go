@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -72,9 +73,21 @@ func markReady(t testing.TB, p *corev1.Pod, ready bool) {
 		p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
 	}
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: st, LastTransitionTime: metav1.Now()}}
-	if err := k8s.Status().Update(context.Background(), p); err != nil {
+	// A pod the operator deleted meanwhile is no error: callers poll.
+	if err := k8s.Status().Update(context.Background(), p); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		t.Fatal(err)
 	}
+}
+
+// updateAN edits the latest AudioNode and updates it, retrying when the
+// operator's status write got in between.
+func updateAN(t testing.TB, an *audiov1.AudioNode, edit func(*audiov1.AudioNode)) error {
+	t.Helper()
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur := getAN(t, an)
+		edit(cur)
+		return k8s.Update(context.Background(), cur)
+	})
 }
 
 func getAN(t testing.TB, an *audiov1.AudioNode) *audiov1.AudioNode {
@@ -350,11 +363,10 @@ func TestRollingUpdate(t *testing.T) {
 		{"image", func(a *audiov1.AudioNode) { a.Spec.Image = "ghcr.io/audionode/audionode:v0.2.0" }},
 	} {
 		oldRev := cur.Status.CurrentRevision
-		change.edit(cur)
-		if err := k8s.Update(ctx, cur); err != nil {
+		if err := updateAN(t, an, change.edit); err != nil {
 			t.Fatal(err)
 		}
-		gen := cur.Generation
+		gen := getAN(t, an).Generation
 		var newRev string
 		eventually(t, "progressing on the new generation", func() error {
 			a := getAN(t, an)
