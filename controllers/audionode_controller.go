@@ -81,6 +81,7 @@ type scope struct {
 	tpl      corev1.PodTemplateSpec
 	desired  int32
 	pods     []*corev1.Pod // controlled by an, sorted by ordinal
+	names    []string      // every pod carrying the fleet label
 	created  []string
 	deleted  []string
 	podsSeen bool
@@ -189,6 +190,7 @@ func (r *Reconciler) observePods(ctx context.Context, s *scope) error {
 	s.pods = s.pods[:0]
 	for i := range list.Items {
 		p := &list.Items[i]
+		s.names = append(s.names, p.Name)
 		if metav1IsControlledBy(p, s.an) {
 			s.pods = append(s.pods, p)
 		}
@@ -272,9 +274,11 @@ func (r *Reconciler) reconcilePods(ctx context.Context, s *scope) error {
 		create = 1 // surge
 	}
 	if create > 0 {
+		// Never reuse a name still held by any pod of the fleet label,
+		// ours (perhaps terminating) or not.
 		used := map[string]bool{}
-		for _, p := range s.pods {
-			used[p.Name] = true
+		for _, n := range s.names {
+			used[n] = true
 		}
 		for ord := 0; create > 0; ord++ {
 			name := podName(s.an, ord)
