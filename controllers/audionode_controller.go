@@ -15,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -131,8 +132,9 @@ func (r *Reconciler) reconcileService(ctx context.Context, s *scope) error {
 	return r.applyIfChanged(ctx, s.an, desiredService(s.an), &corev1.Service{})
 }
 
-// applyIfChanged applies want unless the cached object is ours and carries
-// the same spec hash, so a steady fleet costs no API writes.
+// applyIfChanged applies want unless the cached object is ours, carries the
+// same spec hash and still holds what we applied (someone may have edited
+// it), so a steady fleet costs no API writes and drift is still undone.
 func (r *Reconciler) applyIfChanged(ctx context.Context, an *audiov1.AudioNode, want, cur client.Object) error {
 	err := r.Get(ctx, client.ObjectKeyFromObject(want), cur)
 	switch {
@@ -143,11 +145,31 @@ func (r *Reconciler) applyIfChanged(ctx context.Context, an *audiov1.AudioNode, 
 		if !metav1IsControlledBy(cur, an) {
 			return fmt.Errorf("%s %s: %w", want.GetObjectKind().GroupVersionKind().Kind, want.GetName(), ErrNotOwned)
 		}
-		if cur.GetAnnotations()[audiov1.AnnotationSpecHash] == want.GetAnnotations()[audiov1.AnnotationSpecHash] {
+		if cur.GetAnnotations()[audiov1.AnnotationSpecHash] == want.GetAnnotations()[audiov1.AnnotationSpecHash] &&
+			holds(cur, want) {
 			return nil
 		}
 	}
 	return r.apply(ctx, an, want)
+}
+
+// holds reports whether cur still has the fields the operator sets in want.
+func holds(cur, want client.Object) bool {
+	for k, v := range want.GetLabels() {
+		if cur.GetLabels()[k] != v {
+			return false
+		}
+	}
+	switch w := want.(type) {
+	case *corev1.ConfigMap:
+		c, ok := cur.(*corev1.ConfigMap)
+		return ok && equality.Semantic.DeepEqual(c.Data, w.Data)
+	case *corev1.Service:
+		c, ok := cur.(*corev1.Service)
+		return ok && c.Spec.ClusterIP == w.Spec.ClusterIP && c.Spec.PublishNotReadyAddresses == w.Spec.PublishNotReadyAddresses &&
+			equality.Semantic.DeepEqual(c.Spec.Selector, w.Spec.Selector) && equality.Semantic.DeepEqual(c.Spec.Ports, w.Spec.Ports)
+	}
+	return false
 }
 
 // apply writes obj with server-side apply as FieldOwner, controlled by an.
@@ -163,6 +185,12 @@ func (r *Reconciler) apply(ctx context.Context, an *audiov1.AudioNode, obj clien
 	// Typed structs marshal these as null/{}; they are not ours to own.
 	delete(u, "status")
 	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
+	if svc, ok := obj.(*corev1.Service); ok {
+		// omitempty drops false; say it, so we own it and undo a true.
+		if err := unstructured.SetNestedField(u, svc.Spec.PublishNotReadyAddresses, "spec", "publishNotReadyAddresses"); err != nil {
+			return err
+		}
+	}
 	uo := &unstructured.Unstructured{Object: u}
 	uo.SetGroupVersionKind(gvk)
 	if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(uo),

@@ -310,6 +310,48 @@ func TestChildren(t *testing.T) {
 	})
 }
 
+// TestDriftUndone edits the operator's ConfigMap and Service by hand: the
+// operator puts its content back (as Argo CD or Flux expect of it).
+func TestDriftUndone(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	an := sampleAN(ns, "drift", ptr.To[int32](1))
+	if err := k8s.Create(ctx, an); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, an, 1)
+	key := types.NamespacedName{Namespace: ns, Name: "drift-config"}
+	var cm corev1.ConfigMap
+	if err := k8s.Get(ctx, key, &cm); err != nil {
+		t.Fatal(err)
+	}
+	want := cm.Data["application.yml"]
+	cm.Data["application.yml"] = "server:\n  port: 1\n"
+	if err := k8s.Update(ctx, &cm); err != nil {
+		t.Fatal(err)
+	}
+	var svc corev1.Service
+	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "drift"}, &svc); err != nil {
+		t.Fatal(err)
+	}
+	svc.Spec.PublishNotReadyAddresses = true
+	if err := k8s.Update(ctx, &svc); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drift undone", func() error {
+		if err := k8s.Get(ctx, key, &cm); err != nil {
+			return err
+		}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(&svc), &svc); err != nil {
+			return err
+		}
+		if cm.Data["application.yml"] != want || svc.Spec.PublishNotReadyAddresses {
+			return fmt.Errorf("config %q, publishNotReadyAddresses %v", cm.Data["application.yml"], svc.Spec.PublishNotReadyAddresses)
+		}
+		return nil
+	})
+}
+
 // resourceVersions of the AudioNode and all its children.
 func resourceVersions(t testing.TB, an *audiov1.AudioNode) map[string]string {
 	t.Helper()
