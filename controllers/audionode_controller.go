@@ -25,6 +25,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	audiov1 "github.com/audionode/audionode/api/v1alpha1"
@@ -49,6 +50,9 @@ type Reconciler struct {
 	Scheme *runtime.Scheme
 	// Recorder emits events on transitions; nil disables events.
 	Recorder events.EventRecorder
+	// MaxConcurrentReconciles is how many AudioNodes reconcile at once
+	// (0 means 1). Reconciles of one AudioNode never overlap.
+	MaxConcurrentReconciles int
 }
 
 // +kubebuilder:rbac:groups=audio.audionode.dev,resources=audionodes,verbs=get;list;watch
@@ -69,6 +73,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Named("audionode").
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Complete(r)
 }
 

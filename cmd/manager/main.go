@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 	metricsSecure := fs.Bool("metrics-secure", true, "serve metrics over HTTPS, only to callers the API server authenticates and authorises (get on /metrics)")
 	metricsCertDir := fs.String("metrics-cert-dir", "", "directory with tls.crt and tls.key for the metrics endpoint (empty: self-signed)")
 	probeAddr := fs.String("health-probe-bind-address", ":8081", "address the health and readiness probes bind to")
+	workers := fs.Int("max-concurrent-reconciles", 4, "how many AudioNodes reconcile at once")
 	leaderElect := fs.Bool("leader-elect", false, "enable leader election so only one manager is active")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(fs)
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 		Client:   mgr.GetClient(),
 		Scheme:   mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorder("audionode-operator"),
+
+		MaxConcurrentReconciles: *workers,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up the AudioNode controller: %w", err)
 	}
