@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	audiov1 "github.com/audionode/audionode/api/v1alpha1"
 )
@@ -82,7 +83,6 @@ type scope struct {
 	an   *audiov1.AudioNode
 	orig *audiov1.AudioNode
 
-	config   string
 	rev      string
 	tpl      corev1.PodTemplateSpec
 	desired  int32
@@ -120,6 +120,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		err = errors.Join(err, serr)
 	}
+	if errors.Is(err, ErrInvalidOverlay) {
+		// Only a spec change can fix it, and that triggers a reconcile.
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
 	return ctrl.Result{}, err
 }
 
@@ -128,7 +132,6 @@ func (r *Reconciler) reconcileConfig(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	s.config = cfg
 	s.tpl, s.rev = podTemplate(s.an, cfg)
 	return r.applyIfChanged(ctx, s.an, desiredConfigMap(s.an, cfg), &corev1.ConfigMap{})
 }
