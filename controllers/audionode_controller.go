@@ -51,6 +51,11 @@ type Reconciler struct {
 	Scheme *runtime.Scheme
 	// Recorder emits events on transitions; nil disables events.
 	Recorder events.EventRecorder
+	// APIReader reads around the cache (mgr.GetAPIReader()). The cache only
+	// holds labelled objects, so before creating a ConfigMap or Service the
+	// reconciler asks the API server whether a foreign one has the name.
+	// Nil means Client.
+	APIReader client.Reader
 	// MaxConcurrentReconciles is how many AudioNodes reconcile at once
 	// (0 means 1). Reconciles of one AudioNode never overlap.
 	MaxConcurrentReconciles int
@@ -144,9 +149,21 @@ func (r *Reconciler) reconcileService(ctx context.Context, s *scope) error {
 // same spec hash and still holds what we applied (someone may have edited
 // it), so a steady fleet costs no API writes and drift is still undone.
 func (r *Reconciler) applyIfChanged(ctx context.Context, an *audiov1.AudioNode, want, cur client.Object) error {
-	err := r.Get(ctx, client.ObjectKeyFromObject(want), cur)
+	key := client.ObjectKeyFromObject(want)
+	err := r.Get(ctx, key, cur)
+	if apierrors.IsNotFound(err) {
+		rd := r.APIReader
+		if rd == nil {
+			rd = r.Client
+		}
+		if err = rd.Get(ctx, key, cur); err == nil && !metav1IsControlledBy(cur, an) {
+			return fmt.Errorf("%s %s: %w", want.GetObjectKind().GroupVersionKind().Kind, want.GetName(), ErrNotOwned)
+		}
+		if err == nil || apierrors.IsNotFound(err) {
+			return r.apply(ctx, an, want)
+		}
+	}
 	switch {
-	case apierrors.IsNotFound(err):
 	case err != nil:
 		return err
 	default:

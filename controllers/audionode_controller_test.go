@@ -352,6 +352,40 @@ func TestDriftUndone(t *testing.T) {
 	})
 }
 
+// TestForeignConfigMap: a ConfigMap the operator does not own already has
+// the name it needs. The operator must not take it over; it reports why.
+func TestForeignConfigMap(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "clash-config", Namespace: ns}, Data: map[string]string{"mine": "yes"}}
+	if err := k8s.Create(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	an := sampleAN(ns, "clash", ptr.To[int32](1))
+	if err := k8s.Create(ctx, an); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "degraded", func() error {
+		a := getAN(t, an)
+		d := meta.FindStatusCondition(a.Status.Conditions, audiov1.ConditionDegraded)
+		r := meta.FindStatusCondition(a.Status.Conditions, audiov1.ConditionReady)
+		if d == nil || d.Status != metav1.ConditionTrue || d.Reason != ReasonReconcileError || !strings.Contains(d.Message, "not controlled by this AudioNode") ||
+			r == nil || r.Status != metav1.ConditionFalse {
+			return fmt.Errorf("degraded %+v ready %+v", d, r)
+		}
+		if a.Status.ObservedGeneration == a.Generation {
+			return fmt.Errorf("observedGeneration %d set by a failed reconcile", a.Status.ObservedGeneration)
+		}
+		return nil
+	})
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(cm), cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Data["mine"] != "yes" || len(cm.OwnerReferences) != 0 || len(cm.Data) != 1 {
+		t.Errorf("foreign ConfigMap changed: %+v", cm)
+	}
+}
+
 // resourceVersions of the AudioNode and all its children.
 func resourceVersions(t testing.TB, an *audiov1.AudioNode) map[string]string {
 	t.Helper()

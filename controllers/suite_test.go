@@ -103,7 +103,8 @@ func runMain(m *testing.M) int {
 		panic(err)
 	}
 	if !benchMode {
-		if err := (&Reconciler{Client: mgr.GetClient(), Scheme: testScheme, Recorder: mgr.GetEventRecorder("audionode-operator"), MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
+		if err := (&Reconciler{Client: mgr.GetClient(), Scheme: testScheme, Recorder: mgr.GetEventRecorder("audionode-operator"),
+			APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
 			panic(err)
 		}
 	} else {

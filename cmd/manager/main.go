@@ -83,9 +83,10 @@ func run(ctx context.Context, args []string, cfg *rest.Config) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 	if err := (&controllers.Reconciler{
-		Client:   mgr.GetClient(),
-		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("audionode-operator"),
+		Client:    mgr.GetClient(),
+		Scheme:    mgr.GetScheme(),
+		Recorder:  mgr.GetEventRecorder("audionode-operator"),
+		APIReader: mgr.GetAPIReader(),
 
 		MaxConcurrentReconciles: *workers,
 	}).SetupWithManager(mgr); err != nil {
