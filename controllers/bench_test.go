@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -161,6 +162,56 @@ func BenchmarkReconcile(b *testing.B) {
 		}
 		reportPercentiles(b, lat)
 	})
+
+	b.Run("scale-step", func(b *testing.B) { benchScaleStep(b, fleet, r) })
+}
+
+// benchScaleStep times the write-heavy reconciles: spec.replicas goes
+// 20 → 21 (the reconcile applies one pod and patches status) and back
+// (it deletes that pod and patches status). Spec writes and cache waits are
+// outside the timing.
+func benchScaleStep(b *testing.B, fleet []*audiov1.AudioNode, r *Reconciler) {
+	ctx := context.Background()
+	var lat []time.Duration
+	step := func(an *audiov1.AudioNode, replicas int32) {
+		b.StopTimer()
+		var cur *audiov1.AudioNode
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cur = getAN(b, an)
+			cur.Spec.Replicas = ptr.To(replicas)
+			return k8s.Update(ctx, cur)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		waitCache(b, cur, &audiov1.AudioNode{})
+		b.StartTimer()
+		t0 := time.Now()
+		if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(an)}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		b.StopTimer()
+		// Wait until the cache holds the pod change and our status write.
+		for range 5000 {
+			var pods corev1.PodList
+			a := &audiov1.AudioNode{}
+			if mgrClient.List(ctx, &pods, client.InNamespace(an.Namespace), client.MatchingLabels{audiov1.LabelFleet: an.Name}) == nil &&
+				mgrClient.Get(ctx, client.ObjectKeyFromObject(an), a) == nil &&
+				len(pods.Items) == int(replicas) && a.Status.DesiredReplicas == replicas {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		b.StartTimer()
+	}
+	i := 0
+	for b.Loop() {
+		an := fleet[i%len(fleet)]
+		i++
+		step(an, benchPods+1)
+		step(an, benchPods)
+	}
+	reportPercentiles(b, lat)
 }
 
 // waitCache waits until the manager's cache holds obj's resourceVersion.
