@@ -57,6 +57,24 @@ build-installer: manifests generate $(KUSTOMIZE) ## dist/install.yaml (apply wit
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 	$(MAKE) --no-print-directory helm-chart
 
+KUBECTL ?= kubectl
+
+.PHONY: install
+install: manifests $(KUSTOMIZE) ## install the CRD into the current kubectl context (server-side: the CRD is large)
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests $(KUSTOMIZE) ## remove the CRD (and every AudioNode) from the current context
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: build-installer ## install the operator (dist/install.yaml) into the current context
+	$(KUBECTL) apply --server-side -f dist/install.yaml
+
+.PHONY: undeploy
+undeploy: ## remove the operator and the CRD from the current context
+	$(KUBECTL) delete --ignore-not-found -f dist/install.yaml
+
 .PHONY: helm-chart
 helm-chart: ## copy the generated CRD and manager ClusterRole into dist/chart/templates
 	@crd=config/crd/bases/audio.audionode.dev_audionodes.yaml; out=$(CHART)/templates/crd/audionodes.audio.audionode.dev.yaml; \

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Pinned like the Makefile's CONTROLLER_GEN_VERSION and KUSTOMIZE_VERSION.
@@ -154,5 +156,60 @@ func TestInstallerInSync(t *testing.T) {
 	sameFile(t, filepath.Join(root, "dist/install.yaml"), tmp, "make build-installer")
 	for _, dir := range []string{"config/samples", "config/prometheus", "config/crd", "config/rbac"} {
 		run(t, root, kz, "build", dir)
+	}
+}
+
+// TestCRDShape checks what kubectl, HPA and KEDA rely on in the generated CRD:
+// the printer columns and the /scale subresource with a string selector.
+func TestCRDShape(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "config/crd/bases/audio.audionode.dev_audionodes.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd struct {
+		Spec struct {
+			Names struct {
+				ShortNames []string `yaml:"shortNames"`
+			} `yaml:"names"`
+			Scope    string `yaml:"scope"`
+			Versions []struct {
+				Name    string `yaml:"name"`
+				Columns []struct {
+					Name     string `yaml:"name"`
+					JSONPath string `yaml:"jsonPath"`
+				} `yaml:"additionalPrinterColumns"`
+				Subresources struct {
+					Status map[string]any `yaml:"status"`
+					Scale  struct {
+						Spec     string `yaml:"specReplicasPath"`
+						Status   string `yaml:"statusReplicasPath"`
+						Selector string `yaml:"labelSelectorPath"`
+					} `yaml:"scale"`
+				} `yaml:"subresources"`
+			} `yaml:"versions"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(raw, &crd); err != nil {
+		t.Fatal(err)
+	}
+	if crd.Spec.Scope != "Namespaced" || len(crd.Spec.Names.ShortNames) != 1 || crd.Spec.Names.ShortNames[0] != "an" {
+		t.Errorf("scope %s short names %v", crd.Spec.Scope, crd.Spec.Names.ShortNames)
+	}
+	if len(crd.Spec.Versions) != 1 {
+		t.Fatalf("%d versions", len(crd.Spec.Versions))
+	}
+	v := crd.Spec.Versions[0]
+	var cols []string
+	for _, c := range v.Columns {
+		cols = append(cols, c.Name+"="+c.JSONPath)
+	}
+	want := []string{"Ready=.status.readyReplicas", "Desired=.status.desiredReplicas", "Players=.status.players",
+		"Playing=.status.playingPlayers", "Status=.status.conditions[?(@.type=='Ready')].reason", "Age=.metadata.creationTimestamp"}
+	if strings.Join(cols, " ") != strings.Join(want, " ") {
+		t.Errorf("printer columns %v, want %v", cols, want)
+	}
+	sc := v.Subresources.Scale
+	if v.Subresources.Status == nil || sc.Spec != ".spec.replicas" || sc.Status != ".status.replicas" || sc.Selector != ".status.selector" {
+		t.Errorf("subresources %+v", v.Subresources)
 	}
 }

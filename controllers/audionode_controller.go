@@ -15,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -24,7 +25,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	audiov1 "github.com/audionode/audionode/api/v1alpha1"
 )
@@ -48,6 +51,14 @@ type Reconciler struct {
 	Scheme *runtime.Scheme
 	// Recorder emits events on transitions; nil disables events.
 	Recorder events.EventRecorder
+	// APIReader reads around the cache (mgr.GetAPIReader()). The cache only
+	// holds labelled objects, so before creating a ConfigMap or Service the
+	// reconciler asks the API server whether a foreign one has the name.
+	// Nil means Client.
+	APIReader client.Reader
+	// MaxConcurrentReconciles is how many AudioNodes reconcile at once
+	// (0 means 1). Reconciles of one AudioNode never overlap.
+	MaxConcurrentReconciles int
 }
 
 // +kubebuilder:rbac:groups=audio.audionode.dev,resources=audionodes,verbs=get;list;watch
@@ -68,6 +79,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Named("audionode").
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Complete(r)
 }
 
@@ -76,11 +88,11 @@ type scope struct {
 	an   *audiov1.AudioNode
 	orig *audiov1.AudioNode
 
-	config   string
 	rev      string
 	tpl      corev1.PodTemplateSpec
 	desired  int32
 	pods     []*corev1.Pod // controlled by an, sorted by ordinal
+	names    []string      // every pod carrying the fleet label
 	created  []string
 	deleted  []string
 	podsSeen bool
@@ -113,6 +125,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		err = errors.Join(err, serr)
 	}
+	if errors.Is(err, ErrInvalidOverlay) {
+		// Only a spec change can fix it, and that triggers a reconcile.
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
 	return ctrl.Result{}, err
 }
 
@@ -121,7 +137,6 @@ func (r *Reconciler) reconcileConfig(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	s.config = cfg
 	s.tpl, s.rev = podTemplate(s.an, cfg)
 	return r.applyIfChanged(ctx, s.an, desiredConfigMap(s.an, cfg), &corev1.ConfigMap{})
 }
@@ -130,23 +145,56 @@ func (r *Reconciler) reconcileService(ctx context.Context, s *scope) error {
 	return r.applyIfChanged(ctx, s.an, desiredService(s.an), &corev1.Service{})
 }
 
-// applyIfChanged applies want unless the cached object is ours and carries
-// the same spec hash, so a steady fleet costs no API writes.
+// applyIfChanged applies want unless the cached object is ours, carries the
+// same spec hash and still holds what we applied (someone may have edited
+// it), so a steady fleet costs no API writes and drift is still undone.
 func (r *Reconciler) applyIfChanged(ctx context.Context, an *audiov1.AudioNode, want, cur client.Object) error {
-	err := r.Get(ctx, client.ObjectKeyFromObject(want), cur)
+	key := client.ObjectKeyFromObject(want)
+	err := r.Get(ctx, key, cur)
+	if apierrors.IsNotFound(err) {
+		rd := r.APIReader
+		if rd == nil {
+			rd = r.Client
+		}
+		if err = rd.Get(ctx, key, cur); err == nil && !metav1IsControlledBy(cur, an) {
+			return fmt.Errorf("%s %s: %w", want.GetObjectKind().GroupVersionKind().Kind, want.GetName(), ErrNotOwned)
+		}
+		if err == nil || apierrors.IsNotFound(err) {
+			return r.apply(ctx, an, want)
+		}
+	}
 	switch {
-	case apierrors.IsNotFound(err):
 	case err != nil:
 		return err
 	default:
 		if !metav1IsControlledBy(cur, an) {
 			return fmt.Errorf("%s %s: %w", want.GetObjectKind().GroupVersionKind().Kind, want.GetName(), ErrNotOwned)
 		}
-		if cur.GetAnnotations()[audiov1.AnnotationSpecHash] == want.GetAnnotations()[audiov1.AnnotationSpecHash] {
+		if cur.GetAnnotations()[audiov1.AnnotationSpecHash] == want.GetAnnotations()[audiov1.AnnotationSpecHash] &&
+			holds(cur, want) {
 			return nil
 		}
 	}
 	return r.apply(ctx, an, want)
+}
+
+// holds reports whether cur still has the fields the operator sets in want.
+func holds(cur, want client.Object) bool {
+	for k, v := range want.GetLabels() {
+		if cur.GetLabels()[k] != v {
+			return false
+		}
+	}
+	switch w := want.(type) {
+	case *corev1.ConfigMap:
+		c, ok := cur.(*corev1.ConfigMap)
+		return ok && equality.Semantic.DeepEqual(c.Data, w.Data)
+	case *corev1.Service:
+		c, ok := cur.(*corev1.Service)
+		return ok && c.Spec.ClusterIP == w.Spec.ClusterIP && c.Spec.PublishNotReadyAddresses == w.Spec.PublishNotReadyAddresses &&
+			equality.Semantic.DeepEqual(c.Spec.Selector, w.Spec.Selector) && equality.Semantic.DeepEqual(c.Spec.Ports, w.Spec.Ports)
+	}
+	return false
 }
 
 // apply writes obj with server-side apply as FieldOwner, controlled by an.
@@ -162,6 +210,12 @@ func (r *Reconciler) apply(ctx context.Context, an *audiov1.AudioNode, obj clien
 	// Typed structs marshal these as null/{}; they are not ours to own.
 	delete(u, "status")
 	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
+	if svc, ok := obj.(*corev1.Service); ok {
+		// omitempty drops false; say it, so we own it and undo a true.
+		if err := unstructured.SetNestedField(u, svc.Spec.PublishNotReadyAddresses, "spec", "publishNotReadyAddresses"); err != nil {
+			return err
+		}
+	}
 	uo := &unstructured.Unstructured{Object: u}
 	uo.SetGroupVersionKind(gvk)
 	if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(uo),
@@ -189,6 +243,7 @@ func (r *Reconciler) observePods(ctx context.Context, s *scope) error {
 	s.pods = s.pods[:0]
 	for i := range list.Items {
 		p := &list.Items[i]
+		s.names = append(s.names, p.Name)
 		if metav1IsControlledBy(p, s.an) {
 			s.pods = append(s.pods, p)
 		}
@@ -272,9 +327,11 @@ func (r *Reconciler) reconcilePods(ctx context.Context, s *scope) error {
 		create = 1 // surge
 	}
 	if create > 0 {
+		// Never reuse a name still held by any pod of the fleet label,
+		// ours (perhaps terminating) or not.
 		used := map[string]bool{}
-		for _, p := range s.pods {
-			used[p.Name] = true
+		for _, n := range s.names {
+			used[n] = true
 		}
 		for ord := 0; create > 0; ord++ {
 			name := podName(s.an, ord)

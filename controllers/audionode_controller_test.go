@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -72,9 +73,21 @@ func markReady(t testing.TB, p *corev1.Pod, ready bool) {
 		p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
 	}
 	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: st, LastTransitionTime: metav1.Now()}}
-	if err := k8s.Status().Update(context.Background(), p); err != nil {
+	// A pod the operator deleted meanwhile is no error: callers poll.
+	if err := k8s.Status().Update(context.Background(), p); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		t.Fatal(err)
 	}
+}
+
+// updateAN edits the latest AudioNode and updates it, retrying when the
+// operator's status write got in between.
+func updateAN(t testing.TB, an *audiov1.AudioNode, edit func(*audiov1.AudioNode)) error {
+	t.Helper()
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur := getAN(t, an)
+		edit(cur)
+		return k8s.Update(context.Background(), cur)
+	})
 }
 
 func getAN(t testing.TB, an *audiov1.AudioNode) *audiov1.AudioNode {
@@ -277,7 +290,9 @@ func TestChildren(t *testing.T) {
 
 	t.Run("second reconcile writes nothing", func(t *testing.T) {
 		before := resourceVersions(t, an)
-		r := &Reconciler{Client: mgrClient, Scheme: testScheme}
+		cc := &countingClient{Client: mgrClient}
+		rec := &countingRecorder{}
+		r := &Reconciler{Client: cc, Scheme: testScheme, Recorder: rec}
 		for range 2 {
 			if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(an)}); err != nil {
 				t.Fatal(err)
@@ -286,7 +301,89 @@ func TestChildren(t *testing.T) {
 		if after := resourceVersions(t, an); !maps_equal(before, after) {
 			t.Errorf("resource versions changed:\n before %v\n after  %v", before, after)
 		}
+		if n := cc.writes.Load(); n != 0 {
+			t.Errorf("%d API writes in a steady state", n)
+		}
+		if n := rec.n.Load(); n != 0 {
+			t.Errorf("%d events without a transition", n)
+		}
 	})
+}
+
+// TestDriftUndone edits the operator's ConfigMap and Service by hand: the
+// operator puts its content back (as Argo CD or Flux expect of it).
+func TestDriftUndone(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	an := sampleAN(ns, "drift", ptr.To[int32](1))
+	if err := k8s.Create(ctx, an); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, an, 1)
+	key := types.NamespacedName{Namespace: ns, Name: "drift-config"}
+	var cm corev1.ConfigMap
+	if err := k8s.Get(ctx, key, &cm); err != nil {
+		t.Fatal(err)
+	}
+	want := cm.Data["application.yml"]
+	cm.Data["application.yml"] = "server:\n  port: 1\n"
+	if err := k8s.Update(ctx, &cm); err != nil {
+		t.Fatal(err)
+	}
+	var svc corev1.Service
+	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "drift"}, &svc); err != nil {
+		t.Fatal(err)
+	}
+	svc.Spec.PublishNotReadyAddresses = true
+	if err := k8s.Update(ctx, &svc); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drift undone", func() error {
+		if err := k8s.Get(ctx, key, &cm); err != nil {
+			return err
+		}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(&svc), &svc); err != nil {
+			return err
+		}
+		if cm.Data["application.yml"] != want || svc.Spec.PublishNotReadyAddresses {
+			return fmt.Errorf("config %q, publishNotReadyAddresses %v", cm.Data["application.yml"], svc.Spec.PublishNotReadyAddresses)
+		}
+		return nil
+	})
+}
+
+// TestForeignConfigMap: a ConfigMap the operator does not own already has
+// the name it needs. The operator must not take it over; it reports why.
+func TestForeignConfigMap(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "clash-config", Namespace: ns}, Data: map[string]string{"mine": "yes"}}
+	if err := k8s.Create(ctx, cm); err != nil {
+		t.Fatal(err)
+	}
+	an := sampleAN(ns, "clash", ptr.To[int32](1))
+	if err := k8s.Create(ctx, an); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "degraded", func() error {
+		a := getAN(t, an)
+		d := meta.FindStatusCondition(a.Status.Conditions, audiov1.ConditionDegraded)
+		r := meta.FindStatusCondition(a.Status.Conditions, audiov1.ConditionReady)
+		if d == nil || d.Status != metav1.ConditionTrue || d.Reason != ReasonReconcileError || !strings.Contains(d.Message, "not controlled by this AudioNode") ||
+			r == nil || r.Status != metav1.ConditionFalse {
+			return fmt.Errorf("degraded %+v ready %+v", d, r)
+		}
+		if a.Status.ObservedGeneration == a.Generation {
+			return fmt.Errorf("observedGeneration %d set by a failed reconcile", a.Status.ObservedGeneration)
+		}
+		return nil
+	})
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(cm), cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Data["mine"] != "yes" || len(cm.OwnerReferences) != 0 || len(cm.Data) != 1 {
+		t.Errorf("foreign ConfigMap changed: %+v", cm)
+	}
 }
 
 // resourceVersions of the AudioNode and all its children.
@@ -342,11 +439,10 @@ func TestRollingUpdate(t *testing.T) {
 		{"image", func(a *audiov1.AudioNode) { a.Spec.Image = "ghcr.io/audionode/audionode:v0.2.0" }},
 	} {
 		oldRev := cur.Status.CurrentRevision
-		change.edit(cur)
-		if err := k8s.Update(ctx, cur); err != nil {
+		if err := updateAN(t, an, change.edit); err != nil {
 			t.Fatal(err)
 		}
-		gen := cur.Generation
+		gen := getAN(t, an).Generation
 		var newRev string
 		eventually(t, "progressing on the new generation", func() error {
 			a := getAN(t, an)

@@ -28,6 +28,9 @@ const (
 	ReasonAsExpected       = "AsExpected"
 )
 
+// maxPodSummaries is status.pods' maxItems in the CRD.
+const maxPodSummaries = 1024
+
 // waitingFailures are container waiting reasons that will not fix themselves.
 var waitingFailures = map[string]bool{
 	"CrashLoopBackOff": true, "ImagePullBackOff": true, "ErrImagePull": true,
@@ -58,6 +61,9 @@ func computeStatus(s *scope, reconcileErr error) {
 		}
 		st.Pods = st.Pods[:0]
 		for _, p := range s.pods {
+			if len(st.Pods) == maxPodSummaries {
+				break // the CRD's maxItems; counts above still cover every pod
+			}
 			if podReady(p) && !podTerminating(p) && !podFailed(p) {
 				st.ReadyReplicas++
 			}

@@ -70,19 +70,15 @@ func TestPortImmutable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Setting the default explicitly is not a change.
-	a.Spec.Config.Port = ptr.To(audiov1.DefaultPort)
-	if err := k8s.Update(ctx, a); err != nil {
+	if err := updateAN(t, a, func(a *audiov1.AudioNode) { a.Spec.Config.Port = ptr.To(audiov1.DefaultPort) }); err != nil {
 		t.Fatalf("explicit default port refused: %v", err)
 	}
-	a.Spec.Config.Port = ptr.To[int32](2444)
-	err := k8s.Update(ctx, a)
+	err := updateAN(t, a, func(a *audiov1.AudioNode) { a.Spec.Config.Port = ptr.To[int32](2444) })
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "config.port cannot be changed") {
 		t.Fatalf("got %v, want the immutable-port message", err)
 	}
 	// Other fields still change.
-	a = getAN(t, a)
-	a.Spec.Image = "ghcr.io/audionode/audionode:v9"
-	if err := k8s.Update(ctx, a); err != nil {
+	if err := updateAN(t, a, func(a *audiov1.AudioNode) { a.Spec.Image = "ghcr.io/audionode/audionode:v9" }); err != nil {
 		t.Fatal(err)
 	}
 }

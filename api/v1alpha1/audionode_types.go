@@ -414,11 +414,11 @@ type AudioNodeStatus struct {
 	// +kubebuilder:validation:MaxLength=64
 	CurrentRevision string `json:"currentRevision,omitempty"`
 
-	// pods summarises every node pod, sorted by name.
+	// pods summarises the node pods in ordinal order (at most 1024).
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:MaxItems=1024
 	Pods []PodSummary `json:"pods,omitempty"`
 }
 
@@ -461,8 +461,4 @@ type AudioNodeList struct {
 	// +optional
 	metav1.ListMeta `json:"metadata,omitzero"`
 	Items           []AudioNode `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&AudioNode{}, &AudioNodeList{})
 }
