@@ -371,3 +371,15 @@ func TestDrainEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestLeakEndpoint(t *testing.T) {
+	_, base, _ := testNode(t, func(c *settings.Settings) { c.AudioNode.TestingLeakEndpoint = true })
+	code, body := do(t, "POST", base+"/audionode/v1/testing/leak", `{"fds":20,"bytes":1048576}`)
+	if code != 200 || !strings.Contains(string(body), `"fds":20`) {
+		t.Fatalf("leak: %d %s", code, body)
+	}
+	_, off, _ := testNode(t, nil)
+	if code, _ := do(t, "POST", off+"/audionode/v1/testing/leak", `{"fds":1}`); code != 404 {
+		t.Fatalf("leak endpoint without the setting: %d", code)
+	}
+}

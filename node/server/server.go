@@ -69,6 +69,7 @@ type Server struct {
 	shutdown     chan struct{}
 	shutdownOnce sync.Once
 	playerCount  atomic.Int64
+	leak         leaker
 }
 
 // New builds a Server.
@@ -123,6 +124,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v4/routeplanner/free/all", a(s.handlePlannerFreeAll))
 	s.mux.Handle("POST /audionode/v1/drain", a(s.handleDrain))
 	s.mux.Handle("GET /audionode/v1/state", a(s.handleState))
+	if s.cfg.AudioNode.TestingLeakEndpoint {
+		s.mux.Handle("POST /audionode/v1/testing/leak", a(s.handleLeak))
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	if s.deps.Metrics != nil && s.cfg.Metrics.PrometheusEnabled {
@@ -198,6 +202,7 @@ func (s *Server) Close() {
 		sess.destroy()
 	}
 	s.wg.Wait()
+	s.releaseLeak()
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, _ *http.Request) {

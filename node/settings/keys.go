@@ -164,6 +164,8 @@ func registry() []keyDef {
 			return err
 		}},
 
+		boolKey("audionode.testing.leakEndpoint", func(s *Settings) *bool { return &s.AudioNode.TestingLeakEndpoint }),
+
 		// Keys of the reference that only matter to its JVM sources or plugins.
 		ignored("lavalink.server.youtubePlaylistLoadLimit"),
 		ignored("lavalink.server.youtubeSearchEnabled"),

@@ -86,6 +86,10 @@ type AudioNode struct {
 	ShutdownTimeout        time.Duration // audionode.server.shutdownTimeoutMs
 	DrainTimeout           time.Duration // audionode.drain.timeoutMs (SIGTERM drain deadline)
 	LogLevel               string        // audionode.log.level: debug, info, warn, error
+	// TestingLeakEndpoint enables POST /audionode/v1/testing/leak, which makes
+	// the node hold file descriptors and memory on purpose, so fleet tests can
+	// prove the operator recycles a leaking pod. Never enable it in production.
+	TestingLeakEndpoint bool // audionode.testing.leakEndpoint
 }
 
 // SourceNames lists the sources Lavalink knows, in the order it registers them.
