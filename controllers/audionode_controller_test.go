@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -502,6 +503,24 @@ func TestRollingUpdate(t *testing.T) {
 			}
 		}
 	}
+	// The steps are events on the AudioNode. (The events library folds
+	// repeats of a reason into one series, so count reasons, not steps.)
+	eventually(t, "events", func() error {
+		var evs eventsv1.EventList
+		if err := k8s.List(ctx, &evs, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		n := map[string]int{}
+		for _, e := range evs.Items {
+			if e.Regarding.Kind == "AudioNode" && e.Regarding.Name == "roll" && e.ReportingController == "audionode-operator" {
+				n[e.Reason]++
+			}
+		}
+		if n["CreatedPod"] == 0 || n["Replaced"] == 0 || n["ReadyTrue"] == 0 || n["ScaledDown"] != 0 || n["PodFailed"] != 0 {
+			return fmt.Errorf("events by reason %v", n)
+		}
+		return nil
+	})
 }
 
 func TestScaleSubresource(t *testing.T) {

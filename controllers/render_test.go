@@ -165,3 +165,28 @@ func TestDesiredReplicas(t *testing.T) {
 		}
 	}
 }
+
+func TestPodFailure(t *testing.T) {
+	waiting := func(reason string) corev1.PodStatus {
+		return corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}}}
+	}
+	for _, tc := range []struct {
+		name   string
+		status corev1.PodStatus
+		want   string
+	}{
+		{"running", corev1.PodStatus{Phase: corev1.PodRunning}, ""},
+		{"creating", waiting("ContainerCreating"), ""},
+		{"crash loop", waiting("CrashLoopBackOff"), "CrashLoopBackOff"},
+		{"no secret", waiting("CreateContainerConfigError"), "CreateContainerConfigError"},
+		{"image", waiting("ImagePullBackOff"), "ImagePullBackOff"},
+		{"evicted", corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Evicted"}, "Evicted"},
+		{"unschedulable", corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{
+			Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable}}}, "Unschedulable"},
+	} {
+		if got := podFailure(&corev1.Pod{Status: tc.status}); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -192,6 +192,11 @@ func podFailure(p *corev1.Pod) string {
 			return w.Reason
 		}
 	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return corev1.PodReasonUnschedulable
+		}
+	}
 	return ""
 }
 
