@@ -1,0 +1,204 @@
+package media
+
+import (
+	"io"
+	"time"
+
+	"github.com/audionode/audionode/node/audio"
+	"github.com/audionode/audionode/node/dsp"
+	"github.com/audionode/audionode/node/opus"
+)
+
+// The Opus path keeps its output on the source's 20 ms packet grid so that
+// it can hand over between passthrough and transcoding at any packet
+// boundary: while transcoding, the encoder's input runs one encoder
+// look-ahead (L samples) ahead of its output, so encoded frame k holds the
+// same audio as source packet k. Switching to transcoding primes a reset
+// encoder with the audio just before the boundary; switching back happens
+// when the fifo holds exactly the tail of the last decoded packet past L,
+// at which point that packet itself is sent.
+
+// peekPacket loads the look-ahead packet.
+func (s *Stream) peekPacket() error {
+	if s.haveNext {
+		return nil
+	}
+	p, start, err := s.pkts.next()
+	if err != nil {
+		return err
+	}
+	s.next, s.nextStart, s.haveNext = p, start, true
+	return nil
+}
+
+// takePacket consumes the look-ahead packet and keeps a copy for a later
+// switch to passthrough or for warming the decoder.
+func (s *Stream) takePacket() []byte {
+	s.haveNext = false
+	s.haveLast = len(s.next) <= maxPktCopy
+	if s.haveLast {
+		s.last = append(s.last[:0], s.next...)
+		s.lastStart = s.nextStart
+	}
+	return s.next
+}
+
+func (s *Stream) readOpus(dst []byte) (int, error) {
+	if n, ok, err := s.tryPass(dst); ok || err != nil {
+		return n, err
+	}
+	if s.passing {
+		// Warm a fresh decoder on the packet just sent, whose audio also
+		// primes the encoder.
+		s.passing = false
+		s.passAtom.Store(false)
+		s.prevN = 0
+		if s.haveLast {
+			_ = s.dec.Reset()
+			if k, err := s.dec.DecodeFloat(s.last, s.prev); err == nil {
+				s.prevN = k
+			}
+		}
+		s.prime = true
+	}
+	n, err := s.fill()
+	if n == 0 {
+		return 0, err
+	}
+	s.pos.Store(s.fifoGran - int64(s.lookahead) - int64(s.pkts.preSkip()))
+	return s.encode(n, dst)
+}
+
+// tryPass sends a source packet untouched when the chain is the identity
+// and the output is on the packet grid.
+func (s *Stream) tryPass(dst []byte) (int, bool, error) {
+	if s.opts.DisablePassthrough || s.skip > 0 || !s.chain.IsIdentity() {
+		return 0, false, nil
+	}
+	var pkt []byte
+	var start int64
+	if s.fifoA != s.fifoB {
+		// The fifo must hold exactly the last decoded packet's audio past
+		// the encoder look-ahead: then the frames sent so far end where
+		// that packet starts.
+		L := s.lookahead
+		if !s.haveLast || s.lastStart != s.lastDec || s.lastDecN != audio.FrameSamples ||
+			s.fifoGran != s.lastDec+int64(L) || s.fifoB-s.fifoA != 2*(audio.FrameSamples-L) || len(s.last) > len(dst) {
+			return 0, false, nil
+		}
+		pkt, start = s.last, s.lastStart
+		s.fifoA, s.fifoB = 0, 0
+	} else {
+		if err := s.peekPacket(); err != nil {
+			if s.passing || err != io.EOF {
+				return 0, false, err
+			}
+			return 0, false, nil // let the transcoder flush and report the end
+		}
+		if n, _ := opus.PacketSamples(s.next); n != audio.FrameSamples || len(s.next) > len(dst) {
+			return 0, false, nil
+		}
+		start = s.nextStart
+		pkt = s.takePacket()
+	}
+	if !s.passing {
+		s.passing = true
+		s.passAtom.Store(true)
+		if s.hadTimescale {
+			// A neutral timescale stage left in the chain buffers audio the
+			// passthrough would skip over: start from a clean chain.
+			s.chain = dsp.NewChain(s.opts.ResamplingQuality)
+			s.hadTimescale = false
+		}
+	}
+	n := copy(dst, pkt)
+	s.pos.Store(start + audio.FrameSamples - int64(s.pkts.preSkip()))
+	return n, true, nil
+}
+
+// decodeNext decodes the next packet into the empty fifo.
+func (s *Stream) decodeNext() error {
+	for {
+		if err := s.peekPacket(); err != nil {
+			return err
+		}
+		start := s.nextStart
+		pkt := s.takePacket()
+		n, err := s.dec.DecodeFloat(pkt, s.fifo)
+		if err != nil {
+			// libopus refused the packet: conceal its duration instead.
+			d, _ := opus.PacketSamples(pkt)
+			if d <= 0 {
+				continue
+			}
+			if n, err = s.dec.DecodeFloat(nil, s.fifo[:2*d]); err != nil {
+				continue
+			}
+		}
+		s.fifoA, s.fifoB = 0, 2*n
+		s.fifoGran = start
+		s.lastDec, s.lastDecN = start, n
+		s.dropSkip()
+		if s.fifoA < s.fifoB {
+			return nil
+		}
+	}
+}
+
+// primeEncoder resets the encoder and feeds it the frame that ends L
+// samples into the fifo, so that its next output starts at fifoGran.
+func (s *Stream) primeEncoder() error {
+	s.prime = false
+	k := min(s.lookahead, (s.fifoB-s.fifoA)/2)
+	m := audio.FrameSamples - k // frames of audio before the fifo
+	buf := s.primeBuf
+	clear(buf)
+	if p := min(m, s.prevN); p > 0 {
+		copy(buf[2*(m-p):2*m], s.prev[2*(s.prevN-p):2*s.prevN])
+	}
+	copy(buf[2*m:], s.fifo[s.fifoA:s.fifoA+2*k])
+	s.prevN = 0
+	if err := s.enc.Reset(); err != nil {
+		return err
+	}
+	if _, err := s.enc.EncodeFloat(buf, s.scratch); err != nil {
+		return err
+	}
+	s.fifoA += 2 * k
+	s.fifoGran += int64(k)
+	return nil
+}
+
+// seekOpus moves to the packet holding pos, decoding an 80 ms preroll
+// before it so the decoder has converged.
+func (s *Stream) seekOpus(pos time.Duration) error {
+	pre := int64(s.pkts.preSkip())
+	target := int64(pos)*audio.SampleRate/int64(time.Second) + pre
+	if _, err := s.pkts.seek(max(target-opusPreroll, 0)); err != nil {
+		return err
+	}
+	s.haveNext, s.haveLast = false, false
+	s.skip, s.prevN = 0, 0
+	s.passing = false
+	s.passAtom.Store(false)
+	s.prime = true
+	_ = s.dec.Reset()
+	for {
+		if err := s.peekPacket(); err != nil {
+			if err == io.EOF {
+				s.pos.Store(target - pre)
+				return nil
+			}
+			return err
+		}
+		n, _ := opus.PacketSamples(s.next)
+		if s.nextStart+int64(n) > target {
+			break
+		}
+		if k, err := s.dec.DecodeFloat(s.takePacket(), s.prev); err == nil {
+			s.prevN = k
+		}
+	}
+	s.pos.Store(s.nextStart - pre)
+	return nil
+}
