@@ -383,3 +383,23 @@ func TestLeakEndpoint(t *testing.T) {
 		t.Fatalf("leak endpoint without the setting: %d", code)
 	}
 }
+
+func TestFilterValuesCheckedAtPatch(t *testing.T) {
+	n, base, _ := testNode(t, nil)
+	c, ready, _ := dialWS(t, n, "")
+	defer c.Close()
+	players := base + "/v4/sessions/" + ready["sessionId"].(string) + "/players/"
+	for body, field := range map[string]string{
+		`{"filters":{"timescale":{"speed":-1}}}`:               "timescale.speed",
+		`{"filters":{"equalizer":[{"band":3,"gain":-0.3}]}}`:   "equalizer",
+		`{"filters":{"volume":-2}}`:                            "volume",
+	} {
+		code, resp := do(t, "PATCH", players+"1", body)
+		if code != 400 || !strings.Contains(string(resp), field) {
+			t.Errorf("%s: got %d %s, want 400 naming %s", body, code, resp, field)
+		}
+	}
+	if code, resp := do(t, "PATCH", players+"1", `{"filters":{"timescale":{"speed":1.2},"equalizer":[{"band":0,"gain":0.2}]}}`); code != 200 {
+		t.Errorf("valid filters: %d %s", code, resp)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 	"github.com/gorilla/websocket"
 
+	"github.com/audionode/audionode/node/player"
 	"github.com/audionode/audionode/node/settings"
 	"github.com/audionode/audionode/node/voicetest"
 )
@@ -29,6 +30,14 @@ const testPassword = "s3cret"
 // testNode starts a node on 127.0.0.1 with the tone opener and returns it
 // with its base URL; it stops when the test ends.
 func testNode(t *testing.T, mutate func(*settings.Settings)) (*Node, string, *toneOpener) {
+	t.Helper()
+	op := &toneOpener{}
+	n, base := testNodeWith(t, mutate, op)
+	return n, base, op
+}
+
+// testNodeWith starts a node with opener (nil: the real media pipeline).
+func testNodeWith(t *testing.T, mutate func(*settings.Settings), opener player.Opener) (*Node, string) {
 	t.Helper()
 	cfg := settings.Default()
 	cfg.Server.Address, cfg.Server.Port = "127.0.0.1", 0
@@ -40,8 +49,7 @@ func testNode(t *testing.T, mutate func(*settings.Settings)) (*Node, string, *to
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	op := &toneOpener{}
-	n, err := NewWith(cfg, slog.New(slog.DiscardHandler), Options{Opener: op})
+	n, err := NewWith(cfg, slog.New(slog.DiscardHandler), Options{Opener: opener})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,13 +62,21 @@ func testNode(t *testing.T, mutate func(*settings.Settings)) (*Node, string, *to
 			t.Errorf("Run: %v", err)
 		}
 	})
-	return n, "http://" + n.Addr().String(), op
+	return n, "http://" + n.Addr().String()
 }
 
-// toneFile writes a short 48 kHz stereo WAV for the local source to load.
+// toneFile writes a silent 48 kHz stereo WAV for the local source to load
+// (the tone opener makes the sound).
 func toneFile(t *testing.T, d time.Duration) string {
 	t.Helper()
-	frames := int(d.Seconds() * 48000)
+	return wavFile(t, d, 44100, 0)
+}
+
+// wavFile writes a 16-bit stereo WAV at rate: 440 Hz left, 1000 Hz right at
+// amplitude amp (0: silence).
+func wavFile(t *testing.T, d time.Duration, rate int, amp float64) string {
+	t.Helper()
+	frames := int(d.Seconds() * float64(rate))
 	var buf bytes.Buffer
 	w := func(v any) { _ = binary.Write(&buf, binary.LittleEndian, v) }
 	buf.WriteString("RIFF")
@@ -69,13 +85,17 @@ func toneFile(t *testing.T, d time.Duration) string {
 	w(uint32(16))
 	w(uint16(1))
 	w(uint16(2))
-	w(uint32(48000))
-	w(uint32(48000 * 4))
+	w(uint32(rate))
+	w(uint32(rate * 4))
 	w(uint16(4))
 	w(uint16(16))
 	buf.WriteString("data")
 	w(uint32(frames * 4))
-	buf.Write(make([]byte, frames*4))
+	for i := range frames {
+		x := float64(i) / float64(rate)
+		w(int16(amp * 32767 * math.Sin(2*math.Pi*440*x)))
+		w(int16(amp * 32767 * math.Sin(2*math.Pi*1000*x)))
+	}
 	p := filepath.Join(t.TempDir(), "tone.wav")
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

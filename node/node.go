@@ -90,7 +90,7 @@ func NewWith(cfg settings.Settings, log *slog.Logger, opts Options) (*Node, erro
 	})
 	api = server.New(cfg, log, server.Deps{
 		Loader:  loader,
-		Player:  player.Config{Opener: opener, Voice: n.voice},
+		Player:  player.Config{Opener: opener, Voice: n.voice, ValidateFilters: validateFilters},
 		Planner: planner,
 		Metrics: m.Handler(),
 		Drain:   n.drainer,

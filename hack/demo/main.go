@@ -157,6 +157,10 @@ func run(seconds int, verbose bool) error {
 	if err := call("PATCH", player, map[string]any{"volume": 50}, nil); err != nil {
 		return err
 	}
+	time.Sleep(600 * time.Millisecond) // frames produced ahead at the old volume
+	if s := fake.Session(creds.GuildID); s != nil {
+		s.ResetAudio() // measure only audio at the new volume
+	}
 	time.Sleep(step)
 	show("after volume 50")
 	if err := call("PATCH", player, map[string]any{"paused": true}, nil); err != nil {

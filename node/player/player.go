@@ -57,7 +57,9 @@ type Config struct {
 	StuckThreshold time.Duration
 	BufferFrames   int // frames produced ahead
 	DisabledFilter func(name string) bool
-	Log            *slog.Logger
+	// ValidateFilters range-checks filter values (400 naming the field).
+	ValidateFilters func(lavalink.Filters) error
+	Log             *slog.Logger
 }
 
 // Player is one guild's player. Methods are safe for concurrent use;
@@ -249,6 +251,11 @@ func (p *Player) Update(ctx context.Context, u lavalink.PlayerUpdate, noReplace 
 		}
 		if len(off) > 0 {
 			return fmt.Errorf("%w: Following filters are disabled in the config: %s", ErrBadRequest, joinComma(off))
+		}
+	}
+	if f, ok := u.Filters.Get(); ok && p.cfg.ValidateFilters != nil {
+		if err := p.cfg.ValidateFilters(f); err != nil {
+			return fmt.Errorf("%w: Invalid filters: %v", ErrBadRequest, err)
 		}
 	}
 	var voice lavalink.VoiceState

@@ -125,7 +125,9 @@ func TestClients(t *testing.T) {
 			t.Logf("%s", out)
 		})
 	}
-	if tot := fake.Totals(); tot.Packets == 0 {
-		t.Logf("fake voice server totals: %+v", tot)
+	tot := fake.Totals()
+	if tot.Packets == 0 || tot.DecryptFailed != 0 || tot.Decrypted != tot.Packets {
+		t.Errorf("the fake voice server received no clean audio from the clients' players: %+v", tot)
 	}
+	t.Logf("fake voice server totals: %d packets, %d decrypted", tot.Packets, tot.Decrypted)
 }
