@@ -390,9 +390,9 @@ func TestFilterValuesCheckedAtPatch(t *testing.T) {
 	defer c.Close()
 	players := base + "/v4/sessions/" + ready["sessionId"].(string) + "/players/"
 	for body, field := range map[string]string{
-		`{"filters":{"timescale":{"speed":-1}}}`:               "timescale.speed",
-		`{"filters":{"equalizer":[{"band":3,"gain":-0.3}]}}`:   "equalizer",
-		`{"filters":{"volume":-2}}`:                            "volume",
+		`{"filters":{"timescale":{"speed":-1}}}`:             "timescale.speed",
+		`{"filters":{"equalizer":[{"band":3,"gain":-0.3}]}}`: "equalizer",
+		`{"filters":{"volume":-2}}`:                          "volume",
 	} {
 		code, resp := do(t, "PATCH", players+"1", body)
 		if code != 400 || !strings.Contains(string(resp), field) {

@@ -53,7 +53,7 @@ func (o *mediaOpener) Open(_ context.Context, t lavalink.Track, pos time.Duratio
 		cancel()
 		return nil, err
 	}
-	ts := &trackStream{Stream: s, closeIn: func() { closeReader(r, rc); cancel() }}
+	ts := &trackStream{Stream: s, abort: cancel, closeIn: func() { closeReader(r, rc); cancel() }}
 	if pos > 0 {
 		if err := s.Seek(pos); err != nil && !errors.Is(err, audio.ErrNotSeekable) {
 			_ = ts.Close()
@@ -74,8 +74,12 @@ func closeReader(r io.Reader, rc io.ReadCloser) {
 // trackStream adds the player's Adjustable contract and closes the input.
 type trackStream struct {
 	*media.Stream
+	abort   context.CancelFunc
 	closeIn func()
 }
+
+// Abort cancels remote reads so a producer blocked in one returns at once.
+func (s *trackStream) Abort() { s.abort() }
 
 // SetFilters converts the Lavalink filters to the DSP chain's model (same
 // JSON field names) and applies them with the player volume.

@@ -43,6 +43,13 @@ type Adjustable interface {
 	SetFilters(f lavalink.Filters, volume int) error
 }
 
+// Aborter is implemented by streams whose blocking reads can be
+// interrupted from another goroutine (the input's context is cancelled);
+// the stream is still closed by its owner afterwards.
+type Aborter interface {
+	Abort()
+}
+
 // Resolver resolves PATCH track.identifier values (the source loader).
 type Resolver interface {
 	Load(ctx context.Context, identifier string) lavalink.LoadResult
@@ -509,6 +516,11 @@ func (p *Player) stopTrack(reason lavalink.TrackEndReason) {
 	p.prod, p.track, p.userData = nil, nil, nil
 	p.mu.Unlock()
 	p.cur.Store(nil)
+	// A producer blocked in a network read would hold the stop until the
+	// socket timeout: abort the input first (safe concurrently).
+	if a, ok := pr.stream.(Aborter); ok {
+		a.Abort()
+	}
 	<-pr.done
 	_ = pr.stream.Close()
 	p.emit(lavalink.TrackEndEvent{GuildID: p.guildID, Track: t, Reason: reason})
