@@ -1,10 +1,16 @@
 package node
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -402,4 +408,54 @@ func TestFilterValuesCheckedAtPatch(t *testing.T) {
 	if code, resp := do(t, "PATCH", players+"1", `{"filters":{"timescale":{"speed":1.2},"equalizer":[{"band":0,"gain":0.2}]}}`); code != 200 {
 		t.Errorf("valid filters: %d %s", code, resp)
 	}
+}
+
+// TestRoutePlannerRoutes loads over HTTP from a 127.0.0.0/29 block: the
+// planner picks the source address, the status shows it, and free routes work.
+func TestRoutePlannerRoutes(t *testing.T) {
+	media := wavBytes(t)
+	var sources []string
+	var mu sync.Mutex
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		sources = append(sources, host)
+		mu.Unlock()
+		http.ServeContent(w, r, "t.wav", time.Time{}, bytes.NewReader(media))
+	}))
+	defer files.Close()
+	_, base, _ := testNode(t, func(c *settings.Settings) {
+		c.AudioNode.HTTPAllowPrivate = true
+		c.Lavalink.Ratelimit.IPBlocks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/29")}
+		c.Lavalink.Ratelimit.ExcludedIPs = []netip.Addr{netip.MustParseAddr("127.0.0.0"), netip.MustParseAddr("127.0.0.1")}
+	})
+	if code, body := do(t, "GET", base+"/v4/loadtracks?identifier="+files.URL+"/t.wav", ""); code != 200 || !strings.Contains(string(body), `"loadType":"track"`) {
+		t.Fatalf("load: %d %s", code, body)
+	}
+	mu.Lock()
+	if len(sources) == 0 || sources[0] != "127.0.0.2" {
+		t.Errorf("request came from %v, want 127.0.0.2", sources)
+	}
+	mu.Unlock()
+	code, body := do(t, "GET", base+"/v4/routeplanner/status", "")
+	if code != 200 || !strings.Contains(string(body), `"class":"RotatingIpRoutePlanner"`) || !strings.Contains(string(body), `"currentAddress":"/127.0.0.2"`) {
+		t.Fatalf("status %d %s", code, body)
+	}
+	if code, _ := do(t, "POST", base+"/v4/routeplanner/free/address", `{"address":"127.0.0.2"}`); code != 204 {
+		t.Errorf("free/address %d", code)
+	}
+	if code, _ := do(t, "POST", base+"/v4/routeplanner/free/address", `{"address":"nope"}`); code != 400 {
+		t.Errorf("free/address bad %d", code)
+	}
+	if code, _ := do(t, "POST", base+"/v4/routeplanner/free/all", ""); code != 204 {
+		t.Errorf("free/all %d", code)
+	}
+}
+
+func wavBytes(t *testing.T) []byte {
+	b, err := os.ReadFile(wavFile(t, time.Second, 48000, 0.1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -51,20 +51,22 @@ func New(cfg settings.Settings, log *slog.Logger) (*Node, error) {
 // NewWith is New with replaced parts.
 func NewWith(cfg settings.Settings, log *slog.Logger, opts Options) (*Node, error) {
 	n := &Node{cfg: cfg, log: log, drainCh: make(chan struct{})}
-	loader, err := source.New(source.ConfigFromSettings(cfg))
+	var planner *routeplanner.Planner
+	if len(cfg.Lavalink.Ratelimit.IPBlocks) > 0 {
+		var err error
+		planner, err = routeplanner.New(routeplanner.Config{Strategy: cfg.Lavalink.Ratelimit.Strategy,
+			IPBlocks: cfg.Lavalink.Ratelimit.IPBlocks, ExcludedIPs: cfg.Lavalink.Ratelimit.ExcludedIPs})
+		if err != nil {
+			return nil, fmt.Errorf("route planner: %w", err)
+		}
+	}
+	scfg := source.ConfigFromSettings(cfg)
+	scfg.Planner = planner
+	loader, err := source.New(scfg)
 	if err != nil {
 		return nil, fmt.Errorf("sources: %w", err)
 	}
 	n.loader = loader
-	var planner *routeplanner.Planner
-	if len(cfg.Lavalink.Ratelimit.IPBlocks) > 0 {
-		planner, err = routeplanner.New(routeplanner.Config{Strategy: cfg.Lavalink.Ratelimit.Strategy,
-			IPBlocks: cfg.Lavalink.Ratelimit.IPBlocks, ExcludedIPs: cfg.Lavalink.Ratelimit.ExcludedIPs})
-		if err != nil {
-			loader.Close()
-			return nil, fmt.Errorf("route planner: %w", err)
-		}
-	}
 	n.sched = sched.New(sched.Options{})
 	n.voice = voice.NewConnector(voice.Config{
 		AllowInsecureEndpoints: cfg.AudioNode.VoiceInsecureEndpoints,

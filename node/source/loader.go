@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/audionode/audionode/node/routeplanner"
 	"io"
 	"io/fs"
 	"net/http"
@@ -39,6 +40,10 @@ type Config struct {
 	ConnectTimeout time.Duration // lavalink.server.timeouts.connectTimeoutMs
 	RequestTimeout time.Duration // lavalink.server.timeouts.connectionRequestTimeoutMs
 	SocketTimeout  time.Duration // lavalink.server.timeouts.socketTimeoutMs
+
+	// Planner, when set, picks the local address of every outgoing
+	// connection (lavalink.server.ratelimit.*).
+	Planner *routeplanner.Planner
 
 	// testExempt lets tests pass the guard for exactly one listener, to
 	// show that a redirect from it to another private address is refused.
@@ -116,9 +121,15 @@ func New(cfg Config) (*Loader, error) {
 			l.roots = append(l.roots, localRoot{path: filepath.Clean(abs), root: r})
 		}
 	}
+	dial := newDialer(cfg).DialContext
+	if cfg.Planner != nil {
+		// Outgoing connections leave from the route planner's addresses; the
+		// guard's Control hook still checks every peer.
+		dial = cfg.Planner.DialContext(newDialer(cfg))
+	}
 	l.transport = &http.Transport{
 		Proxy:                 nil, // never via an environment proxy: the guard checks the real peer
-		DialContext:           newDialer(cfg).DialContext,
+		DialContext:           dial,
 		TLSHandshakeTimeout:   cfg.ConnectTimeout,
 		ResponseHeaderTimeout: cfg.RequestTimeout + cfg.SocketTimeout,
 		MaxIdleConns:          64,
@@ -127,8 +138,12 @@ func New(cfg Config) (*Loader, error) {
 		IdleConnTimeout:       60 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
+	var rt http.RoundTripper = l.transport
+	if cfg.Planner != nil {
+		rt = cfg.Planner.Transport(rt) // a 429 bans the address it came from
+	}
 	l.client = &http.Client{
-		Transport: l.transport,
+		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > MaxRedirects {
 				return ErrTooManyRedirects
