@@ -88,16 +88,6 @@ func (t *secretTree) ratchets(leaf uint32) (hs, app *ratchet, err error) {
 	return hs, app, nil
 }
 
-func (t *secretTree) zero() {
-	zero(t.root)
-	for _, r := range t.hs {
-		zero(r.secret)
-	}
-	for _, r := range t.app {
-		zero(r.secret)
-	}
-}
-
 // senderDataKeyNonce derives the sender-data AEAD key and nonce (§6.3.2).
 func senderDataKeyNonce(senderDataSecret, ciphertext []byte) (key, nonce []byte) {
 	sample := ciphertext

@@ -76,20 +76,6 @@ func directPath(x, n uint32) []uint32 {
 	return d
 }
 
-// copath returns the siblings of x and of its direct path except the root.
-func copath(x, n uint32) []uint32 {
-	if x == root(n) {
-		return nil
-	}
-	d := append([]uint32{x}, directPath(x, n)...)
-	d = d[:len(d)-1]
-	c := make([]uint32, len(d))
-	for i, y := range d {
-		c[i] = sibling(y, n)
-	}
-	return c
-}
-
 func isLeaf(x uint32) bool { return x&1 == 0 }
 
 func leafNode(leaf uint32) uint32 { return 2 * leaf }

@@ -77,6 +77,7 @@ func parseM3U(head []byte, r *probeResult) error {
 		}
 	}
 	if len(r.entries) == 0 {
+		//lint:ignore ST1005 lavaplayer's exact message, which clients show to users
 		return fmt.Errorf("%w: The playlist file contains no links.", ErrUnsupported)
 	}
 	return nil
@@ -141,6 +142,7 @@ func parsePLS(head []byte, r *probeResult) error {
 		r.entries = append(r.entries, *byIndex[i])
 	}
 	if len(r.entries) == 0 {
+		//lint:ignore ST1005 lavaplayer's exact message, which clients show to users
 		return fmt.Errorf("%w: The playlist file contains no links.", ErrUnsupported)
 	}
 	return nil

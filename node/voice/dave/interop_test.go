@@ -300,7 +300,7 @@ func TestWeJoinDaveyGroup(t *testing.T) {
 		}
 	}
 	rm := x.proposal(mls.Proposal{Type: mls.ProposalRemove, Removed: leaf})
-	res = x.d.call(map[string]any{"cmd": "processProposals", "name": "d", "op": 0, "data": b64(proposalsBody(rm)), "recognized": recognized[:2]})
+	_ = x.d.call(map[string]any{"cmd": "processProposals", "name": "d", "op": 0, "data": b64(proposalsBody(rm)), "recognized": recognized[:2]})
 	r, err := node.HandleBinary(OpMLSProposals, rm)
 	if err != nil || len(r) != 1 || r[0].Op != OpMLSCommitWelcome {
 		t.Fatalf("remove commit: %v %+v", err, r)
