@@ -314,7 +314,7 @@ func TestChurn(t *testing.T) {
 	}
 	el := time.Since(start)
 	var g1, f1 int
-	for range 100 { // the fake's handlers finish asynchronously
+	for range 250 { // the fake's handlers finish asynchronously
 		g1, f1 = runtime.NumGoroutine(), countFDs(t)
 		if g1 <= g0 && f1 <= f0 {
 			break
