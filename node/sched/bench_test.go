@@ -163,3 +163,48 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 }
 
 var aesNewCipher = aes.NewCipher
+
+// BenchmarkSchedulerNoNet is the scheduler without sockets: N senders
+// seal into io.Discard. It isolates the pacing loop, frame pull and AEAD
+// from the UDP syscall (which BenchmarkSendUDP measures alone).
+func BenchmarkSchedulerNoNet(b *testing.B) {
+	for _, n := range []int{1000, 5000, 20000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s := New(Options{})
+			defer s.Close()
+			speaking := make(chan struct{}, 1)
+			src := &passthrough{}
+			senders := make([]*Sender, 0, n)
+			for range n {
+				snd, err := NewSender(SenderConfig{Source: src, Conn: io.Discard, SSRC: 1, AEAD: gcm(b), Speaking: speaking})
+				if err != nil {
+					b.Fatal(err)
+				}
+				snd.tick()
+				req, _ := snd.SpeakingRequest()
+				snd.SpeakingSent(req)
+				snd.waitTicks = speakingDelayTicks
+				senders = append(senders, snd)
+				if err := s.Add(snd); err != nil {
+					b.Fatal(err)
+				}
+			}
+			defer func() {
+				for _, snd := range senders {
+					s.Remove(snd)
+				}
+			}()
+			time.Sleep(500 * time.Millisecond)
+			st0, t0 := s.Stats(), time.Now()
+			for b.Loop() {
+				time.Sleep(20 * time.Millisecond)
+			}
+			el := time.Since(t0)
+			st1 := s.Stats()
+			b.ReportMetric(float64((st1.Busy-st0.Busy).Microseconds())/float64(n)/el.Seconds(), "busy-µs/sender-s")
+			b.ReportMetric(float64(st1.Sent-st0.Sent)/el.Seconds()/float64(n)/50*100, "sent-%-of-realtime")
+			b.ReportMetric(float64(st1.Resyncs-st0.Resyncs), "resyncs")
+			b.ReportMetric(float64(st1.LateP99.Microseconds())/1000, "shard-late-p99-ms")
+		})
+	}
+}

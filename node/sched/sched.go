@@ -41,6 +41,10 @@ type Stats struct {
 	// BusyMax is the longest single tick: a tick longer than the interval
 	// means the senders (not the machine) made the shard late.
 	BusyMax time.Duration
+	// Stalls counts shard wake-ups more than one interval late plus ticks
+	// that took longer than one interval: each can delay a packet by
+	// more than a frame.
+	Stalls uint64
 	// Shard wake-up lateness against the absolute deadline.
 	LateP50, LateP99, LateMax time.Duration
 }
@@ -65,7 +69,7 @@ type shard struct {
 	count    atomic.Int64
 
 	ticks, resyncs, sent, nulled atomic.Uint64
-	deficit, panics              atomic.Uint64
+	deficit, panics, stalls      atomic.Uint64
 	busy, busyMax                atomic.Int64
 	late                         [lateBuckets]atomic.Uint64
 	lateMax                      atomic.Int64
@@ -164,6 +168,7 @@ func (s *Scheduler) Stats() Stats {
 		st.Nulled += sh.nulled.Load()
 		st.Deficit += sh.deficit.Load()
 		st.Panics += sh.panics.Load()
+		st.Stalls += sh.stalls.Load()
 		st.Busy += time.Duration(sh.busy.Load())
 		st.BusyMax = max(st.BusyMax, time.Duration(sh.busyMax.Load()))
 		st.LateMax = max(st.LateMax, time.Duration(sh.lateMax.Load()))
@@ -250,6 +255,9 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		now := time.Now()
 		late := now.Sub(next)
 		sh.recordLate(late)
+		if late > sh.interval {
+			sh.stalls.Add(1)
+		}
 		if late > 3*sh.interval {
 			// Too far behind: start a fresh timeline rather than burst the
 			// missed frames out, at least one interval after the last tick.
@@ -273,6 +281,9 @@ func (sh *shard) run(start time.Time, quit <-chan struct{}) {
 		sh.busy.Add(int64(took))
 		if int64(took) > sh.busyMax.Load() {
 			sh.busyMax.Store(int64(took))
+		}
+		if took > sh.interval {
+			sh.stalls.Add(1)
 		}
 		sh.ticks.Add(1)
 		sh.sent.Add(sent)

@@ -202,7 +202,7 @@ func TestSenderInFakeTime(t *testing.T) {
 				}
 			}
 			st := snd.Stats()
-			if st.Sent != 15 || st.Silence != 5 || st.Ticks != st.Sent+st.Nulled+st.Deficit() || st.Deficit() != 2 {
+			if st.Sent != 15 || st.Silence != 5 || st.Ticks != st.Sent+st.Nulled+st.Deficit() || st.Deficit() != 1+speakingDelayTicks {
 				t.Errorf("stats %+v deficit %d", st, st.Deficit())
 			}
 			if g := s.Stats(); g.Sent != st.Sent || g.Nulled != st.Nulled || g.Deficit != st.Deficit() {

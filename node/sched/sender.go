@@ -36,9 +36,9 @@ const silenceFrames = 5
 // (5 s at 20 ms per tick, as songbird does).
 const keepaliveTicks = 250
 
-// speakingDelayTicks is how many ticks after the speaking ACK the first
-// packet waits, so op 5 reaches the server before the audio.
-const speakingDelayTicks = 1
+// speakingDelayTicks is how many ticks after op 5 was written the first
+// packet waits, so op 5 (TCP) is surely processed before the audio (UDP).
+const speakingDelayTicks = 2
 
 // Errors from NewSender and the Scheduler.
 var (

@@ -291,6 +291,10 @@ func (c *Conn) session(resume bool) sessionEnd {
 	defer hsCancel()
 	ws, _, err := c.c.dialer.DialContext(hsCtx, c.url, nil)
 	if err != nil {
+		var ne net.Error
+		if hsCtx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()) {
+			return sessionEnd{err: fmt.Errorf("%w: dial: %w", ErrHandshakeTimeout, err)}
+		}
 		return sessionEnd{err: fmt.Errorf("voice: dial: %w", err)}
 	}
 	ws.SetReadLimit(readLimit)

@@ -141,6 +141,7 @@ func TestPlayTone(t *testing.T) {
 			frames := tones(t)
 			rg := newRig(t, tc.tls, voicetest.Options{Modes: tc.modes})
 			src := &frameSource{frames: frames}
+			probe := startProbe()
 			var closes atomic.Int32
 			vc, err := rg.conn.Connect(waitCtx(t, 5*time.Second), rg.state, src, func(audio.VoiceClose) { closes.Add(1) })
 			if err != nil {
@@ -167,7 +168,7 @@ func TestPlayTone(t *testing.T) {
 			if r.SilenceRuns != 1 || r.BadSilenceRuns != 0 || r.SilenceFrames != 5 {
 				t.Errorf("silence runs %d bad %d frames %d", r.SilenceRuns, r.BadSilenceRuns, r.SilenceFrames)
 			}
-			checkPacing(t, r, rg.conn)
+			checkPacing(t, r, rg.conn, probe)
 			checkTones(t, r)
 			if !vc.Connected() {
 				t.Error("not connected")
@@ -186,26 +187,61 @@ func TestPlayTone(t *testing.T) {
 	}
 }
 
+// stallProbe measures the machine, independently of the code under test:
+// a goroutine sleeps 2 ms at a time and counts wake-ups more than 20 ms
+// late. Stop it before reading.
+type stallProbe struct {
+	stop   chan struct{}
+	done   chan struct{}
+	stalls atomic.Int64
+	max    atomic.Int64
+}
+
+func startProbe() *stallProbe {
+	p := &stallProbe{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for {
+			t0 := time.Now()
+			select {
+			case <-p.stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if d := time.Since(t0) - 2*time.Millisecond; d > 20*time.Millisecond {
+				p.stalls.Add(1)
+				if int64(d) > p.max.Load() {
+					p.max.Store(int64(d))
+				}
+			}
+		}
+	}()
+	return p
+}
+
+func (p *stallProbe) Stop() (stalls int64, longest time.Duration) {
+	close(p.stop)
+	<-p.done
+	return p.stalls.Load(), time.Duration(p.max.Load())
+}
+
 // checkPacing holds the loose bound (p99 inter-arrival ≤ 40 ms, measured
-// with kernel receive timestamps) unless the machine itself starved the
-// scheduler (more than 1% of its wake-ups over 20 ms late). Our code
-// cannot send on time without the CPU; the benchmark gives the real
-// jitter figures.
-func checkPacing(t *testing.T, r voicetest.Report, c *Connector) {
+// with kernel receive timestamps) unless an independent probe saw the
+// machine stall us (a goroutine woken more than 20 ms late) and every
+// late packet follows a scheduler stall. Our code cannot send on time
+// without the CPU; the benchmark gives the real jitter figures.
+func checkPacing(t *testing.T, r voicetest.Report, c *Connector, probe *stallProbe) {
 	t.Helper()
+	ps, pmax := probe.Stop()
 	ss := c.Scheduler().Stats()
-	t.Logf("scheduler: woken late p50 %v p99 %v max %v, longest tick %v, resyncs %d", ss.LateP50, ss.LateP99, ss.LateMax, ss.BusyMax, ss.Resyncs)
+	t.Logf("scheduler: woken late p50 %v p99 %v max %v, longest tick %v, stalls %d, resyncs %d; fake: %d inter-arrivals > 40 ms; probe: %d machine stalls, longest %v",
+		ss.LateP50, ss.LateP99, ss.LateMax, ss.BusyMax, ss.Stalls, ss.Resyncs, r.Late40, ps, pmax)
 	if r.ArrivalP99 <= 40*time.Millisecond {
 		return
 	}
-	if ss.LateP50 > 5*time.Millisecond {
-		// Systematic lateness is ours: machine noise does not move the median.
-		t.Errorf("scheduler late at the median (%v): p99 inter-arrival %v", ss.LateP50, r.ArrivalP99)
+	if raceEnabled || (ps > 0 && r.Late40 <= ss.Stalls) {
+		t.Logf("p99 inter-arrival %v: the machine stalled (probe), bound not enforced", r.ArrivalP99)
 		return
 	}
-	if raceEnabled || ss.LateP99 > 20*time.Millisecond {
-		t.Logf("p99 inter-arrival %v: machine overloaded (or -race), bound not enforced", r.ArrivalP99)
-		return
-	}
-	t.Errorf("p99 inter-arrival %v", r.ArrivalP99)
+	t.Errorf("p99 inter-arrival %v: %d late packets, %d scheduler stalls, %d machine stalls", r.ArrivalP99, r.Late40, ss.Stalls, ps)
 }

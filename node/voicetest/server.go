@@ -73,6 +73,7 @@ type Server struct {
 	junk    uint64 // UDP datagrams matching no session
 
 	overflow atomic.Uint64
+	backlog  atomic.Int64 // datagrams received but not yet checked
 
 	wg sync.WaitGroup
 }

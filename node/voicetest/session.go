@@ -92,24 +92,25 @@ type Session struct {
 	speakingEver bool
 	offAt        time.Time // when the last speaking 0 was read
 
-	rep         Report
-	haveLast    bool
-	lastSeq     uint16
-	lastTS      uint32
-	lastArrival time.Time
-	lastSilence bool
-	silenceRun  int
-	nonceSet    map[uint32]struct{}
-	nonceRing   []uint32
-	nonceNext   int
-	nonceFull   bool
-	arrival     histogram
-	jitter      histogram
-	dec         opus.Decoder
-	decOK       bool
-	pcm         []float32
-	plain       []byte
-	chans       [2]ring
+	rep           Report
+	haveLast      bool
+	lastSeq       uint16
+	lastTS        uint32
+	lastArrival   time.Time
+	lastProcessed time.Time
+	lastSilence   bool
+	silenceRun    int
+	nonceSet      map[uint32]struct{}
+	nonceRing     []uint32
+	nonceNext     int
+	nonceFull     bool
+	arrival       histogram
+	jitter        histogram
+	dec           opus.Decoder
+	decOK         bool
+	pcm           []float32
+	plain         []byte
+	chans         [2]ring
 }
 
 func newSession(s *Server, c Credentials) *Session {
@@ -415,8 +416,9 @@ func (ss *Session) Report() Report {
 	ss.mu.Lock()
 	r := ss.rep
 	r.ClosesInjected = append([]int(nil), ss.rep.ClosesInjected...)
-	// A trailing silence run counts once the stream has gone quiet.
-	if ss.silenceRun > 0 && time.Since(ss.lastArrival) > 100*time.Millisecond {
+	// A trailing silence run counts once it has its 5 frames (more make it
+	// bad), or, if shorter, once nothing has arrived for a second.
+	if ss.silenceRun >= 5 || (ss.silenceRun > 0 && time.Since(ss.lastProcessed) > time.Second && ss.srv.backlog.Load() == 0) {
 		r.SilenceRuns++
 		if ss.silenceRun != 5 {
 			r.BadSilenceRuns++
@@ -523,6 +525,7 @@ func (ss *Session) media(pkt []byte, h RTPHeader, now time.Time) {
 		}
 	}
 	ss.haveLast, ss.lastSeq, ss.lastTS, ss.lastArrival, ss.lastSilence = true, h.Seq, h.Timestamp, now, silent
+	ss.lastProcessed = time.Now()
 	if silent {
 		r.SilenceFrames++
 		ss.silenceRun++
@@ -595,6 +598,7 @@ func (s *Server) readUDP() {
 		for p := range work {
 			s.processUDP(slab[p.slot*rxSlotLen:p.slot*rxSlotLen+p.n], p.from, p.at)
 			free <- p.slot
+			s.backlog.Add(-1)
 		}
 	}()
 	defer close(work)
@@ -631,6 +635,7 @@ func (s *Server) readUDP() {
 				at = kt
 			}
 		}
+		s.backlog.Add(1)
 		work <- rxPacket{slot, n, from, at}
 	}
 }
