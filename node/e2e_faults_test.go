@@ -94,6 +94,22 @@ func TestDisgolinkFiltersFaultsAndResume(t *testing.T) {
 		t.Fatalf("endpoint 2: %+v", r)
 	}
 
+	// 4015 mid-track: the connection resumes and audio continues; the seq
+	// gap is no more than the frames of the outage.
+	before := vs2.Report()
+	start := time.Now()
+	vs2.Close(4015, "Voice server crashed")
+	r = waitReport(t, vs2, "resume after 4015", func(r voicetest.Report) bool {
+		return r.Resumes >= 1 && r.DecodedFrames >= before.DecodedFrames+50
+	})
+	outage := time.Since(start)
+	if r.Identifies != before.Identifies {
+		t.Fatalf("4015 identified afresh instead of resuming: %+v", r)
+	}
+	if maxGap := uint64(outage/(20*time.Millisecond)) + 2; r.SeqGaps-before.SeqGaps > maxGap {
+		t.Fatalf("lost %d frames in a %v outage", r.SeqGaps-before.SeqGaps, outage)
+	}
+
 	// 4014 (disconnected): reported to the client, no reconnect loop.
 	identifies := vs2.Report().Identifies
 	vs2.Close(4014, "Disconnected")
