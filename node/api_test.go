@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -458,4 +459,41 @@ func wavBytes(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestReadRoutes(t *testing.T) {
+	n, base, _ := testNode(t, nil)
+	c, ready, _ := dialWS(t, n, "")
+	defer c.Close()
+	sid := ready["sessionId"].(string)
+	enc := encodedTrack(t, base, toneFile(t, 3*time.Second))
+	code, body := do(t, "GET", base+"/v4/decodetrack?encodedTrack="+url.QueryEscape(enc), "")
+	if code != 200 || !strings.Contains(string(body), `"sourceName":"local"`) || !strings.Contains(string(body), `"encoded":"`+enc+`"`) {
+		t.Fatalf("decodetrack %d %s", code, body)
+	}
+	if code, _ := do(t, "GET", base+"/v4/decodetrack?track="+url.QueryEscape(enc), ""); code != 200 {
+		t.Fatalf("decodetrack ?track= %d", code)
+	}
+	code, body = do(t, "POST", base+"/v4/decodetracks", `["`+enc+`","`+enc+`"]`)
+	var tracks []map[string]any
+	if code != 200 || json.Unmarshal(body, &tracks) != nil || len(tracks) != 2 {
+		t.Fatalf("decodetracks %d %s", code, body)
+	}
+	code, body = do(t, "GET", base+"/v4/stats", "")
+	if code != 200 || strings.Contains(string(body), "frameStats") || !strings.Contains(string(body), `"uptime"`) {
+		t.Fatalf("stats %d %s", code, body)
+	}
+	code, body = do(t, "GET", base+"/v4/info", "")
+	if code != 200 || !strings.Contains(string(body), `"sourceManagers":["http","local"]`) || !strings.Contains(string(body), `"semver":"4.2.2"`) {
+		t.Fatalf("info %d %s", code, body)
+	}
+	do(t, "PATCH", base+"/v4/sessions/"+sid+"/players/8", `{"volume":30}`)
+	code, body = do(t, "GET", base+"/v4/sessions/"+sid+"/players", "")
+	if code != 200 || !strings.Contains(string(body), `"guildId":"8"`) || !strings.Contains(string(body), `"volume":30`) || !strings.Contains(string(body), `"track":null`) {
+		t.Fatalf("players %d %s", code, body)
+	}
+	code, body = do(t, "GET", base+"/v4/loadtracks?identifier=/definitely/missing.mp3", "")
+	if code != 200 || !strings.Contains(string(body), `"loadType":"empty"`) {
+		t.Fatalf("loadtracks missing %d %s", code, body)
+	}
 }
