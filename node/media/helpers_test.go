@@ -200,9 +200,10 @@ func rmsDB(x []float64) float64 {
 	return 10 * math.Log10(s/float64(len(x)))
 }
 
-// sineResidualDB fits a·sin+b·cos at freq over x and returns the worst
-// residual (dB relative to the fitted tone's RMS) over blocks of n samples.
-func sineResidualDB(x []float64, freq float64, n int) (worst float64, at int) {
+// sineResidualDB fits a·sin+b·cos at freq over x and returns the
+// residual (dB relative to the fitted tone's RMS) of each block of n
+// samples.
+func sineResidualDB(x []float64, freq float64, n int) []float64 {
 	w := 2 * math.Pi * freq / audio.SampleRate
 	var ss, sc, cc, xs, xc float64
 	for i, v := range x {
@@ -217,18 +218,16 @@ func sineResidualDB(x []float64, freq float64, n int) (worst float64, at int) {
 	a := (xs*cc - xc*sc) / det
 	b := (xc*ss - xs*sc) / det
 	sig := (a*a + b*b) / 2
-	worst = -300
+	var res []float64
 	for s := 0; s+n <= len(x); s += n {
 		var e float64
 		for i := s; i < s+n; i++ {
 			d := x[i] - a*math.Sin(w*float64(i)) - b*math.Cos(w*float64(i))
 			e += d * d
 		}
-		if db := 10 * math.Log10(e/float64(n)/sig); db > worst {
-			worst, at = db, s
-		}
+		res = append(res, 10*math.Log10(e/float64(n)/sig))
 	}
-	return worst, at
+	return res
 }
 
 // wavBytes builds a WAV file in memory (for fuzz seeds and tests that must
@@ -284,6 +283,7 @@ func oggBytes(packets [][]byte, samples []int, pageBody int) []byte {
 		out.Write(body)
 		seq++
 		segs, body = nil, nil
+		cont = false
 	}
 	for i, p := range packets {
 		rest := p
@@ -303,7 +303,6 @@ func oggBytes(packets [][]byte, samples []int, pageBody int) []byte {
 				break
 			}
 		}
-		cont = false
 		gran += int64(samples[i])
 		flags := byte(0)
 		if i == 0 {

@@ -236,10 +236,15 @@ func (o *oggReader) findPage(limit int64) (start, granule int64, err error) {
 }
 
 // lastGranule returns the granule of the stream's last page (seekable
-// input only), and restores the offset.
+// input only), and restores the offset. Call it between pages only.
 func (o *oggReader) lastGranule() (int64, error) {
 	back := o.in.pos
-	defer o.in.seek(back) //nolint:errcheck // restoring; a failure shows on the next read
+	defer func() {
+		// Restore the offset; a failure shows on the next read. The page
+		// buffers now hold a later page: start afresh at a page boundary.
+		_ = o.in.seek(back)
+		o.nsegs, o.seg = 0, 0
+	}()
 	last := int64(-1)
 	for span := int64(64 << 10); ; span *= 4 {
 		from := max(o.in.size-span, 0)

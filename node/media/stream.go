@@ -19,6 +19,9 @@ const (
 	rawLen     = 2 * 2048                            // native-rate scratch
 	fifoLen    = 2 * 5760                            // one decoded 120 ms Opus packet
 	maxPktCopy = 8 << 10                             // the longest Opus packet kept for a switch
+	// histPackets recent packets are decoded and encoded to settle a fresh
+	// encoder before a switch from passthrough, so it starts at full quality.
+	histPackets = 10
 	// opusPreroll is decoded before a seek target so the decoder has
 	// converged (RFC 7845 §4.6 recommends 80 ms).
 	opusPreroll = 3840
@@ -93,6 +96,9 @@ type Stream struct {
 	prev         []float32
 	prevN        int
 	primeBuf     []float32
+	hist         [histPackets][]byte
+	histI        int
+	histN        int
 	scratch      []byte
 	hadTimescale bool // a timescale stage may linger in the chain
 
@@ -189,7 +195,10 @@ func (s *Stream) open() error {
 		return err
 	}
 	s.last = make([]byte, 0, maxPktCopy)
-	s.prev = make([]float32, fifoLen)
+	s.prev = make([]float32, 2*histPackets*audio.FrameSamples)
+	for i := range s.hist {
+		s.hist[i] = make([]byte, 0, audio.MaxOpusFrame)
+	}
 	s.primeBuf = make([]float32, frameLen)
 	s.scratch = make([]byte, audio.MaxOpusFrame)
 	s.hadTimescale = s.opts.Filters.Timescale != nil
