@@ -353,3 +353,5 @@ func opusBytes(t testing.TB, frames, pageBody int) []byte {
 	}
 	return oggBytes(pkts, samples, pageBody)
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,56 @@
+package media
+
+import (
+	"io"
+	"testing"
+
+	"github.com/audionode/audionode/node/audio"
+)
+
+// BenchmarkReadFrame measures one 20 ms frame through the whole pipeline
+// (read, demux, decode, resample, chain, encode; or passthrough).
+func BenchmarkReadFrame(b *testing.B) {
+	tests := []struct {
+		name   string
+		file   string
+		volume int
+	}{
+		{"wav-44k-resample-encode", "s16_44k.wav", 100},
+		{"wav-48k-encode", "f32_48k.wav", 100},
+		{"opus-passthrough", "tone.opus", 100},
+		{"opus-transcode", "tone.opus", 50},
+	}
+	for _, tc := range tests {
+		b.Run(tc.name, func(b *testing.B) {
+			opts := DefaultOptions()
+			opts.Volume = tc.volume
+			s := openFile(b, tc.file, opts)
+			buf := make([]byte, audio.MaxOpusFrame)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.ReadFrame(buf); err == io.EOF {
+					if err := s.Seek(0); err != nil {
+						b.Fatal(err)
+					}
+				} else if err != nil {
+					b.Fatal(err)
+				}
+			}
+			perFrame := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(perFrame*1e6, "µs/frame")
+			b.ReportMetric(audio.FrameDuration.Seconds()/perFrame, "x_realtime")
+		})
+	}
+}
+
+// BenchmarkOggDemux measures the Ogg packet layer alone (per 20 ms packet).
+func BenchmarkOggDemux(b *testing.B) {
+	data := opusBytes(b, 500, 4096)
+	o := newOggReader(newInput(bytesReader(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := o.packet(); err != nil {
+			o = newOggReader(newInput(bytesReader(data)))
+		}
+	}
+}
