@@ -52,7 +52,14 @@ var fixtures = []fixture{
 	{"mono_48k.wav", []string{"-c:a", "pcm_s16le", "-ac", "1"}, "0.25118864*sin(2*PI*440*t)", 48000},
 	{"tone.opus", []string{"-c:a", "libopus", "-b:a", "160k", "-frame_duration", "20"}, toneExpr, 48000},
 	{"tone60.opus", []string{"-c:a", "libopus", "-b:a", "160k", "-frame_duration", "60"}, toneExpr, 48000},
+	{"s16_44k.flac", []string{"-c:a", "flac"}, toneExpr, 44100},
+	{"s24_96k.flac", []string{"-c:a", "flac", "-sample_fmt", "s32"}, toneExpr, 96000},
+	{"tone.mp3", []string{"-c:a", "libmp3lame", "-b:a", "192k"}, toneExpr, 44100},
+	{"tone.ogg", []string{"-c:a", "libvorbis", "-q:a", "5"}, toneExpr, 44100},
 	{"step.wav", []string{"-c:a", "pcm_s16le"}, stepExpr, 44100},
+	{"step.flac", []string{"-c:a", "flac"}, stepExpr, 44100},
+	{"step.mp3", []string{"-c:a", "libmp3lame", "-b:a", "192k"}, stepExpr, 44100},
+	{"step.ogg", []string{"-c:a", "libvorbis", "-q:a", "5"}, stepExpr, 44100},
 	{"step.opus", []string{"-c:a", "libopus", "-b:a", "160k"}, stepExpr, 48000},
 }
 

@@ -151,8 +151,26 @@ func (s *Stream) open() error {
 			return err
 		}
 		s.pkts = p
+	case len(head) >= 35 && string(head[:4]) == "OggS" && string(head[28:35]) == "\x01vorbis":
+		d, err := openVorbis(s.in)
+		if err != nil {
+			return err
+		}
+		s.pcm = d
 	case len(head) >= 4 && string(head[:4]) == "OggS":
-		return fmt.Errorf("%w: Ogg with a codec other than Opus", ErrUnsupported)
+		return fmt.Errorf("%w: Ogg with a codec other than Opus or Vorbis", ErrUnsupported)
+	case len(head) >= 4 && string(head[:4]) == "fLaC":
+		d, err := openFLAC(s.in)
+		if err != nil {
+			return err
+		}
+		s.pcm = d
+	case len(head) >= 3 && (string(head[:3]) == "ID3" || isMP3Sync(head)):
+		d, err := openMP3(s.in)
+		if err != nil {
+			return err
+		}
+		s.pcm = d
 	default:
 		return ErrUnknownFormat
 	}
@@ -208,6 +226,11 @@ func (s *Stream) open() error {
 	}
 	s.pos.Store(-int64(s.pkts.preSkip()))
 	return nil
+}
+
+// isMP3Sync reports an MPEG audio Layer III frame header at the start.
+func isMP3Sync(b []byte) bool {
+	return len(b) >= 3 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 && (b[1]>>1)&3 == 1 && b[2]>>4 != 15
 }
 
 // Duration is the track length, or -1 when unknown (streams).
