@@ -19,6 +19,9 @@ func BenchmarkReadFrame(b *testing.B) {
 		{"wav-48k-encode", "f32_48k.wav", 100},
 		{"opus-passthrough", "tone.opus", 100},
 		{"opus-transcode", "tone.opus", 50},
+		{"flac-44k", "s16_44k.flac", 100},
+		{"mp3-44k", "tone.mp3", 100},
+		{"vorbis-44k", "tone.ogg", 100},
 	}
 	for _, tc := range tests {
 		b.Run(tc.name, func(b *testing.B) {
@@ -52,5 +55,34 @@ func BenchmarkOggDemux(b *testing.B) {
 		if _, err := o.packet(); err != nil {
 			o = newOggReader(newInput(bytesReader(data)))
 		}
+	}
+}
+
+// BenchmarkDecode measures the decoders alone: 20 ms of native-rate PCM
+// per op, no resampling or encoding.
+func BenchmarkDecode(b *testing.B) {
+	for _, name := range []string{"s16_44k.wav", "s16_44k.flac", "tone.mp3", "tone.ogg"} {
+		b.Run(name, func(b *testing.B) {
+			s := openFile(b, name, DefaultOptions())
+			d := s.pcm
+			dst := make([]float32, 2*d.rate()/50)
+			b.ReportAllocs()
+			for b.Loop() {
+				for n := 0; n < len(dst); {
+					k, err := d.read(dst[n:])
+					n += k
+					if err == io.EOF {
+						if _, err := d.seek(0); err != nil {
+							b.Fatal(err)
+						}
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			perFrame := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(perFrame*1e6, "µs/frame")
+			b.ReportMetric(audio.FrameDuration.Seconds()/perFrame, "x_realtime")
+		})
 	}
 }

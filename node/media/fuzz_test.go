@@ -3,6 +3,8 @@ package media
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -73,4 +75,34 @@ func FuzzOggPackets(f *testing.F) {
 		}
 		o.lastGranule()
 	})
+}
+
+// FuzzThirdParty covers the sniffing and the recover wrappers around the
+// FLAC, MP3 and Vorbis libraries. With ffmpeg present, the heads of real
+// files seed it too.
+func FuzzThirdParty(f *testing.F) {
+	f.Add([]byte("fLaC\x00\x00\x00\x22\x10\x00\x10\x00\x00\x00\x00\x00\x00\x00\x0a\xc4\x42\xf0\x00\x00\x00\x00"))
+	f.Add([]byte("ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x00"))
+	f.Add([]byte("\xff\xfb\x90\x64\x00\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add(oggBytes([][]byte{[]byte("\x01vorbis\x00\x00\x00\x00\x02\x44\xac\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xb8\x01"), []byte("\x03vorbis")}, []int{0, 0}, 4096))
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		for _, name := range []string{"s16_44k.flac", "tone.mp3", "tone.ogg"} {
+			if b, err := os.ReadFile(media(f, name)); err == nil {
+				f.Add(b[:min(len(b), 8192)])
+			}
+		}
+	}
+	f.Fuzz(fuzzStream)
+}
+
+func FuzzWebM(f *testing.F) {
+	f.Add(webmBytes(f, 30, false))
+	f.Add(webmBytes(f, 30, true))
+	f.Add(webmBytes(f, 30, false)[:300])
+	if _, err := exec.LookPath("ffmpeg"); err == nil {
+		if b, err := os.ReadFile(media(f, "tone.mka")); err == nil {
+			f.Add(b[:min(len(b), 16384)])
+		}
+	}
+	f.Fuzz(fuzzStream)
 }

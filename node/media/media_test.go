@@ -35,6 +35,8 @@ func TestFormats(t *testing.T) {
 		{name: "s24_96k.flac", tolDB: 0.2},
 		{name: "tone.mp3", tolDB: 0.3, durTol: 80 * time.Millisecond},
 		{name: "tone.ogg", tolDB: 0.3},
+		{name: "tone.webm", tolDB: 0.2, passthrough: true, durTol: audio.FrameDuration},
+		{name: "tone.mka", tolDB: 0.2, passthrough: true, durTol: audio.FrameDuration},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +76,7 @@ func TestFormats(t *testing.T) {
 // TestSeek seeks into a file that is silent until 1 s and checks where the
 // tone starts in the output, and the position reported.
 func TestSeek(t *testing.T) {
-	for _, name := range []string{"step.wav", "step.opus", "step.flac", "step.ogg", "step.mp3"} {
+	for _, name := range []string{"step.wav", "step.opus", "step.flac", "step.ogg", "step.mp3", "step.webm"} {
 		late := 8 * time.Millisecond
 		if name == "step.mp3" {
 			// go-mp3 does not trim the encoder delay (LAME: 576+529 samples).
@@ -115,7 +117,7 @@ func TestSeek(t *testing.T) {
 }
 
 func TestSeekEnds(t *testing.T) {
-	for _, name := range []string{"s16_44k.wav", "tone.opus", "s16_44k.flac", "tone.mp3", "tone.ogg"} {
+	for _, name := range []string{"s16_44k.wav", "tone.opus", "s16_44k.flac", "tone.mp3", "tone.ogg", "tone.mka"} {
 		t.Run(name, func(t *testing.T) {
 			s := openFile(t, name, DefaultOptions())
 			if err := s.Seek(time.Hour); err != nil {
@@ -353,6 +355,36 @@ func TestOggSeekGenerated(t *testing.T) {
 	}
 }
 
+// TestWebMGenerated plays WebM built here, laced and not, with no cues
+// (seeking scans clusters from the first).
+func TestWebMGenerated(t *testing.T) {
+	for _, laced := range []bool{false, true} {
+		data := webmBytes(t, 150, laced)
+		s, err := Open(context.Background(), bytes.NewReader(data), DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		pcm, passed := decodeAll(t, s, 0, nil)
+		if len(pcm)/frameLen != 150 || !passed[0] {
+			t.Errorf("laced %v: %d frames, passthrough %v", laced, len(pcm)/frameLen, passed[0])
+		}
+		if err := s.Seek(2 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if d := s.Position() - 2*time.Second; d > 0 || d < -audio.FrameDuration {
+			t.Errorf("laced %v: position %v after seek to 2s", laced, s.Position())
+		}
+		pcm, _ = decodeAll(t, s, 0, nil)
+		if n := len(pcm) / frameLen; n < 49 || n > 51 {
+			t.Errorf("laced %v: %d frames after seek to 2s of 3s", laced, n)
+		}
+		if f := dominant(channel(pcm[2*960:], 1)); math.Abs(f-toneR) > 10 {
+			t.Errorf("laced %v: dominant %v Hz after the seek", laced, f)
+		}
+	}
+}
+
 func TestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocations differ under the race detector")
@@ -369,6 +401,8 @@ func TestAllocs(t *testing.T) {
 		{"opus passthrough", "tone.opus", 100, dsp.Filters{}},
 		{"opus transcode", "tone.opus", 50, dsp.Filters{}},
 		{"opus 60 ms filters", "tone60.opus", 100, eq},
+		{"webm passthrough", "tone.mka", 100, dsp.Filters{}},
+		{"webm transcode", "tone.webm", 50, dsp.Filters{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -159,6 +159,12 @@ func (s *Stream) open() error {
 		s.pcm = d
 	case len(head) >= 4 && string(head[:4]) == "OggS":
 		return fmt.Errorf("%w: Ogg with a codec other than Opus or Vorbis", ErrUnsupported)
+	case len(head) >= 4 && string(head[:4]) == "\x1a\x45\xdf\xa3":
+		m, err := openWebM(s.in)
+		if err != nil {
+			return err
+		}
+		s.pkts = m
 	case len(head) >= 4 && string(head[:4]) == "fLaC":
 		d, err := openFLAC(s.in)
 		if err != nil {
