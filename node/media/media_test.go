@@ -385,6 +385,31 @@ func TestWebMGenerated(t *testing.T) {
 	}
 }
 
+// TestOggDamage flips a byte in the middle of an Ogg Opus file: the
+// damaged page is skipped and playback goes on, seekable or not.
+func TestOggDamage(t *testing.T) {
+	data := opusBytes(t, 250, 4096) // 5 s, pages of ~10 packets
+	data[len(data)/2] ^= 0x55
+	for _, seekable := range []bool{true, false} {
+		var r io.Reader = bytes.NewReader(data)
+		if !seekable {
+			r = struct{ io.Reader }{r}
+		}
+		s, err := Open(context.Background(), r, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pcm, _ := decodeAll(t, s, 0, nil)
+		s.Close()
+		if n := len(pcm) / frameLen; n < 200 || n >= 250 {
+			t.Errorf("seekable %v: %d frames of 250 after damage", seekable, n)
+		}
+		if s.pkts.(*oggOpus).o.resyncs != 1 {
+			t.Errorf("seekable %v: %d resyncs", seekable, s.pkts.(*oggOpus).o.resyncs)
+		}
+	}
+}
+
 func TestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocations differ under the race detector")

@@ -181,9 +181,10 @@ func (d *mp3Decoder) seek(f int64) (got int64, err error) {
 
 // vorbisDecoder decodes Ogg Vorbis with github.com/jfreymuth/oggvorbis.
 type vorbisDecoder struct {
-	r   *oggvorbis.Reader
-	ch  int
-	buf []float32
+	r     *oggvorbis.Reader
+	ch    int
+	right int // index of the front right channel
+	buf   []float32
 }
 
 func openVorbis(in *input) (d *vorbisDecoder, err error) {
@@ -199,7 +200,12 @@ func openVorbis(in *input) (d *vorbisDecoder, err error) {
 	if sr := r.SampleRate(); sr < 1000 || sr > maxThirdPartyRate || r.Channels() < 1 || r.Channels() > 255 {
 		return nil, fmt.Errorf("%w: vorbis %d Hz, %d channels", ErrUnsupported, sr, r.Channels())
 	}
-	return &vorbisDecoder{r: r, ch: r.Channels(), buf: make([]float32, 1024*r.Channels())}, nil
+	d = &vorbisDecoder{r: r, ch: r.Channels(), buf: make([]float32, 1024*r.Channels()), right: min(1, r.Channels()-1)}
+	// Vorbis orders 3 and 5–8 channels L, C, R, …; 2 and 4 are L, R, ….
+	if d.ch == 3 || d.ch >= 5 {
+		d.right = 2
+	}
+	return d, nil
 }
 
 func (d *vorbisDecoder) rate() int { return d.r.SampleRate() }
@@ -222,12 +228,7 @@ func (d *vorbisDecoder) read(dst []float32) (n int, err error) {
 	k, err := d.r.Read(d.buf[:want])
 	k -= k % d.ch
 	for i := 0; i < k; i += d.ch {
-		l := d.buf[i]
-		r := l
-		if d.ch > 1 {
-			r = d.buf[i+1]
-		}
-		dst[n], dst[n+1] = l, r
+		dst[n], dst[n+1] = d.buf[i], d.buf[i+d.right]
 		n += 2
 	}
 	if err == io.EOF {
