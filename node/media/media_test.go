@@ -140,23 +140,27 @@ func TestSeekEnds(t *testing.T) {
 }
 
 func TestNotSeekable(t *testing.T) {
-	b, err := os.ReadFile(media(t, "tone.opus"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(context.Background(), struct{ io.Reader }{bytes.NewReader(b)}, DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Seek(time.Second); !errors.Is(err, audio.ErrNotSeekable) {
-		t.Errorf("Seek: %v, want ErrNotSeekable", err)
-	}
-	if s.Duration() != -1 {
-		t.Errorf("duration %v of a stream", s.Duration())
-	}
-	if pcm, _ := decodeAll(t, s, 0, nil); len(pcm)/frameLen < toneSecs*50 {
-		t.Errorf("%d frames", len(pcm)/frameLen)
+	for _, name := range []string{"tone.opus", "tone.webm", "s16_44k.flac", "tone.mp3", "tone.ogg", "s16_44k.wav"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(media(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(context.Background(), struct{ io.Reader }{bytes.NewReader(b)}, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.Seek(time.Second); !errors.Is(err, audio.ErrNotSeekable) {
+				t.Errorf("Seek: %v, want ErrNotSeekable", err)
+			}
+			if s.Seekable() {
+				t.Error("Seekable() on a stream")
+			}
+			if pcm, _ := decodeAll(t, s, 0, nil); len(pcm)/frameLen < toneSecs*50 {
+				t.Errorf("%d frames", len(pcm)/frameLen)
+			}
+		})
 	}
 }
 

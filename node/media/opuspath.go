@@ -95,6 +95,11 @@ func (s *Stream) tryPass(dst []byte) (int, bool, error) {
 		pkt, start = s.last, s.lastStart
 		s.fifoA, s.fifoB = 0, 0
 	} else {
+		if !s.passing && s.encBusy {
+			// The encoder holds audio past the fifo: only the aligned
+			// hand-over above keeps the timeline.
+			return 0, false, nil
+		}
 		if err := s.peekPacket(); err != nil {
 			if s.passing || err != io.EOF {
 				return 0, false, err
@@ -109,6 +114,7 @@ func (s *Stream) tryPass(dst []byte) (int, bool, error) {
 	}
 	if !s.passing {
 		s.passing = true
+		s.encBusy = false
 		s.passAtom.Store(true)
 		if s.hadTimescale {
 			// A neutral timescale stage left in the chain buffers audio the
@@ -209,6 +215,7 @@ func (s *Stream) primeEncoder() error {
 		}
 	}
 	s.prevN = 0
+	s.encBusy = true
 	s.fifoA += 2 * k
 	s.fifoGran += int64(k)
 	return nil
@@ -224,7 +231,7 @@ func (s *Stream) seekOpus(pos time.Duration) error {
 	}
 	s.haveNext, s.haveLast = false, false
 	s.skip, s.prevN, s.histN = 0, 0, 0
-	s.passing = false
+	s.passing, s.encBusy = false, false
 	s.passAtom.Store(false)
 	s.prime = true
 	_ = s.dec.Reset()

@@ -93,6 +93,7 @@ type Stream struct {
 	lookahead    int
 	prime        bool // the encoder must be primed before the next frame
 	passing      bool // the last frame was passed through
+	encBusy      bool // the encoder was primed and runs L samples ahead
 	prev         []float32
 	prevN        int
 	primeBuf     []float32
