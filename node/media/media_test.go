@@ -255,6 +255,18 @@ func TestVolumeAndFilters(t *testing.T) {
 	}
 }
 
+// TestStartVolume checks that a track opened at volume 0 is silent from
+// its first frame (no ramp down from 100).
+func TestStartVolume(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Volume = 0
+	s := openFile(t, "f32_48k.wav", opts)
+	pcm, _ := decodeAll(t, s, 3, nil)
+	if db := rmsDB(channel(pcm, 0)); db > -60 {
+		t.Errorf("first frames at volume 0: %.1f dBFS", db)
+	}
+}
+
 func TestOpen(t *testing.T) {
 	// Valid headers built in Go, so these run without ffmpeg.
 	head := opusHead(312)

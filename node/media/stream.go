@@ -192,6 +192,7 @@ func (s *Stream) open() error {
 		s.chain = dsp.NewChain(s.opts.ResamplingQuality)
 	}
 	s.chain.SetVolume(s.opts.Volume)
+	s.chain.Reset() // start at the volume rather than ramping from 100
 	s.volume.Store(int32(s.chain.Volume()))
 	if s.enc, err = opus.NewEncoder(audio.SampleRate, audio.Channels, s.opts.Encoder); err != nil {
 		return err
