@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -475,5 +476,37 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := s.ReadFrame(make([]byte, audio.MaxOpusFrame)); !errors.Is(err, ErrClosed) {
 		t.Errorf("ReadFrame after Close: %v", err)
+	}
+}
+
+// TestConcurrentControl changes volume and filters and reads the position
+// from another goroutine while frames are read (run with -race).
+func TestConcurrentControl(t *testing.T) {
+	s := openFile(t, "tone.opus", DefaultOptions())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			s.SetVolume(50 + i%100)
+			if i%7 == 0 {
+				_ = s.SetFilters(dsp.Filters{LowPass: &dsp.LowPass{Smoothing: float64(2 + i%30)}})
+			}
+			_ = s.Position()
+			_ = s.Passthrough()
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	pcm, _ := decodeAll(t, s, 0, nil)
+	close(done)
+	wg.Wait()
+	if n := len(pcm) / frameLen; n < 150 {
+		t.Errorf("%d frames", n)
 	}
 }
