@@ -298,12 +298,16 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := Open(context.Background(), bytes.NewReader(tc.data), DefaultOptions())
+			r := &closeCounter{Reader: bytes.NewReader(tc.data)}
+			s, err := Open(context.Background(), r, DefaultOptions())
 			if err == nil {
 				s.Close()
 			}
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Open: %v, want %v", err, tc.want)
+			}
+			if r.closed != 0 {
+				t.Error("Open closed the reader it failed on")
 			}
 		})
 	}
@@ -466,6 +470,19 @@ func TestAllocs(t *testing.T) {
 	}
 }
 
+func TestCloseOwnsReader(t *testing.T) {
+	r := &closeCounter{Reader: bytes.NewReader(wavBytes(1, 2, 48000, 16, 4800))}
+	s, err := Open(context.Background(), r, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s.Close()
+	if r.closed != 1 {
+		t.Errorf("reader closed %d times, want 1", r.closed)
+	}
+}
+
 func TestClose(t *testing.T) {
 	s := openFile(t, "tone.opus", DefaultOptions())
 	if err := s.Close(); err != nil {
@@ -510,3 +527,10 @@ func TestConcurrentControl(t *testing.T) {
 		t.Errorf("%d frames", n)
 	}
 }
+
+type closeCounter struct {
+	*bytes.Reader
+	closed int
+}
+
+func (c *closeCounter) Close() error { c.closed++; return nil }

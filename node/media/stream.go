@@ -131,6 +131,7 @@ func Open(ctx context.Context, r io.Reader, opts Options) (*Stream, error) {
 		s.closer = c
 	}
 	if err := s.open(); err != nil {
+		s.closer = nil // the caller keeps r
 		s.free()
 		return nil, err
 	}
