@@ -6,9 +6,13 @@
 // filters), and switches to decode→filter→encode at the next frame
 // boundary when that changes, and back.
 //
-// Formats: WAV (PCM 8/16/24/32-bit integer, 32/64-bit float) and Ogg Opus.
-// Mono and multichannel sources become stereo (mono is duplicated; of more
-// channels the first two, front left and right, are kept).
+// Formats: WAV (PCM 8/16/24/32-bit integer, 32/64-bit float), Ogg Opus and
+// WebM/Matroska Opus (own demuxers, passthrough-capable), FLAC
+// (mewkiz/flac), MP3 (go-mp3, with LAME/Xing gapless trimming) and Ogg
+// Vorbis (jfreymuth/oggvorbis). Mono and multichannel sources become
+// stereo (mono is duplicated; of more channels front left and right are
+// kept). RangeReader turns ranged HTTP opens into the io.ReadSeeker that
+// seeking needs.
 //
 // A Stream is used by one goroutine (the player's producer) for ReadFrame,
 // Seek and Close. SetFilters and SetVolume may be called from any

@@ -52,7 +52,17 @@ var fixtures = []fixture{
 	{"mono_48k.wav", []string{"-c:a", "pcm_s16le", "-ac", "1"}, "0.25118864*sin(2*PI*440*t)", 48000},
 	{"tone.opus", []string{"-c:a", "libopus", "-b:a", "160k", "-frame_duration", "20"}, toneExpr, 48000},
 	{"tone60.opus", []string{"-c:a", "libopus", "-b:a", "160k", "-frame_duration", "60"}, toneExpr, 48000},
+	{"s16_44k.flac", []string{"-c:a", "flac"}, toneExpr, 44100},
+	{"s24_96k.flac", []string{"-c:a", "flac", "-sample_fmt", "s32"}, toneExpr, 96000},
+	{"tone.mp3", []string{"-c:a", "libmp3lame", "-b:a", "192k"}, toneExpr, 44100},
+	{"tone.ogg", []string{"-c:a", "libvorbis", "-q:a", "5"}, toneExpr, 44100},
+	{"tone.webm", []string{"-c:a", "libopus", "-b:a", "160k"}, toneExpr, 48000},
+	{"tone.mka", []string{"-c:a", "libopus", "-b:a", "160k", "-cluster_size_limit", "2000"}, toneExpr, 48000},
+	{"step.webm", []string{"-c:a", "libopus", "-b:a", "160k"}, stepExpr, 48000},
 	{"step.wav", []string{"-c:a", "pcm_s16le"}, stepExpr, 44100},
+	{"step.flac", []string{"-c:a", "flac"}, stepExpr, 44100},
+	{"step.mp3", []string{"-c:a", "libmp3lame", "-b:a", "192k"}, stepExpr, 44100},
+	{"step.ogg", []string{"-c:a", "libvorbis", "-q:a", "5"}, stepExpr, 44100},
 	{"step.opus", []string{"-c:a", "libopus", "-b:a", "160k"}, stepExpr, 48000},
 }
 
@@ -200,9 +210,10 @@ func rmsDB(x []float64) float64 {
 	return 10 * math.Log10(s/float64(len(x)))
 }
 
-// sineResidualDB fits a·sin+b·cos at freq over x and returns the worst
-// residual (dB relative to the fitted tone's RMS) over blocks of n samples.
-func sineResidualDB(x []float64, freq float64, n int) (worst float64, at int) {
+// sineResidualDB fits a·sin+b·cos at freq over x and returns the
+// residual (dB relative to the fitted tone's RMS) of each block of n
+// samples.
+func sineResidualDB(x []float64, freq float64, n int) []float64 {
 	w := 2 * math.Pi * freq / audio.SampleRate
 	var ss, sc, cc, xs, xc float64
 	for i, v := range x {
@@ -217,18 +228,16 @@ func sineResidualDB(x []float64, freq float64, n int) (worst float64, at int) {
 	a := (xs*cc - xc*sc) / det
 	b := (xc*ss - xs*sc) / det
 	sig := (a*a + b*b) / 2
-	worst = -300
+	var res []float64
 	for s := 0; s+n <= len(x); s += n {
 		var e float64
 		for i := s; i < s+n; i++ {
 			d := x[i] - a*math.Sin(w*float64(i)) - b*math.Cos(w*float64(i))
 			e += d * d
 		}
-		if db := 10 * math.Log10(e/float64(n)/sig); db > worst {
-			worst, at = db, s
-		}
+		res = append(res, 10*math.Log10(e/float64(n)/sig))
 	}
-	return worst, at
+	return res
 }
 
 // wavBytes builds a WAV file in memory (for fuzz seeds and tests that must
@@ -284,6 +293,7 @@ func oggBytes(packets [][]byte, samples []int, pageBody int) []byte {
 		out.Write(body)
 		seq++
 		segs, body = nil, nil
+		cont = false
 	}
 	for i, p := range packets {
 		rest := p
@@ -303,7 +313,6 @@ func oggBytes(packets [][]byte, samples []int, pageBody int) []byte {
 				break
 			}
 		}
-		cont = false
 		gran += int64(samples[i])
 		flags := byte(0)
 		if i == 0 {
@@ -353,4 +362,77 @@ func opusBytes(t testing.TB, frames, pageBody int) []byte {
 		samples = append(samples, audio.FrameSamples)
 	}
 	return oggBytes(pkts, samples, pageBody)
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// ebml encodes one element with an 8-byte size.
+func ebml(id uint32, body ...[]byte) []byte {
+	var b []byte
+	switch {
+	case id >= 1<<24:
+		b = binary.BigEndian.AppendUint32(b, id)
+	case id >= 1<<16:
+		b = append(b, byte(id>>16), byte(id>>8), byte(id))
+	case id >= 1<<8:
+		b = append(b, byte(id>>8), byte(id))
+	default:
+		b = append(b, byte(id))
+	}
+	n := 0
+	for _, p := range body {
+		n += len(p)
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(n)|1<<56)
+	for _, p := range body {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// webmBytes builds a WebM file with one Opus track and a SimpleBlock per
+// packet of a tone, in clusters of 25 packets, optionally Xiph-laced in
+// pairs.
+func webmBytes(t testing.TB, frames int, laced bool) []byte {
+	ogg := opusBytes(t, frames, 4096)
+	o := newOggReader(newInput(bytes.NewReader(ogg)))
+	h, _ := o.packet()
+	head := append([]byte(nil), h...)
+	o.packet()
+	var clusters [][]byte
+	var blocks [][]byte
+	ts := 0
+	for i := 0; ; i++ {
+		p0, err := o.packet()
+		if err != nil {
+			break
+		}
+		p := append([]byte(nil), p0...)
+		if i%25 == 0 && i > 0 {
+			clusters = append(clusters, ebml(idCluster, append([][]byte{ebml(idTimestamp, []byte{byte(ts >> 8), byte(ts)})}, blocks...)...))
+			blocks = nil
+			ts = i * 20
+		}
+		rel := i*20 - ts
+		if laced && i%2 == 0 {
+			q, err := o.packet()
+			if err == nil {
+				blk := []byte{0x81, byte(rel >> 8), byte(rel), 0x80 | 0x02, 1}
+				n := len(p)
+				for ; n >= 255; n -= 255 {
+					blk = append(blk, 255)
+				}
+				blk = append(append(append(blk, byte(n)), p...), q...)
+				blocks = append(blocks, ebml(idSimpleBlock, blk))
+				i++
+				continue
+			}
+		}
+		blocks = append(blocks, ebml(idSimpleBlock, append([]byte{0x81, byte(rel >> 8), byte(rel), 0x80}, p...)))
+	}
+	clusters = append(clusters, ebml(idCluster, append([][]byte{ebml(idTimestamp, []byte{byte(ts >> 8), byte(ts)})}, blocks...)...))
+	track := ebml(idTrackEntry, ebml(idTrackNumber, []byte{1}), ebml(idTrackType, []byte{2}),
+		ebml(idCodecID, []byte("A_OPUS")), ebml(idCodecPrivate, head))
+	seg := append([][]byte{ebml(idInfo, ebml(idTimeScale, []byte{0x0f, 0x42, 0x40})), ebml(idTracks, track)}, clusters...)
+	return append(ebml(idEBML, ebml(0x4282, []byte("webm"))), ebml(idSegment, seg...)...)
 }

@@ -96,3 +96,20 @@ func (in *input) seek(off int64) error {
 	in.pos = off
 	return nil
 }
+
+// Seek makes input an io.ReadSeeker for third-party decoders.
+func (in *input) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += in.pos
+	case io.SeekEnd:
+		if in.size < 0 {
+			return 0, errNotSeekable
+		}
+		offset += in.size
+	}
+	if err := in.seek(offset); err != nil {
+		return 0, err
+	}
+	return in.pos, nil
+}

@@ -18,6 +18,8 @@ const (
 	oggMaxPacket = 1 << 20
 	// oggSeekScan bounds how far a bisection step scans for a page.
 	oggSeekScan = 256 << 10
+	// oggResyncScan bounds the search for a good page after a damaged one.
+	oggResyncScan = 1 << 20
 
 	flagContinued = 1
 	flagBOS       = 2
@@ -52,10 +54,11 @@ func oggCRC(crc uint32, b []byte) uint32 {
 // each page's segment table (a page may hold many packets, and a packet may
 // span pages).
 type oggReader struct {
-	in     *input
-	serial uint32
-	locked bool // serial chosen
-	eos    bool // the stream's last page was seen; a new chain may follow
+	in      *input
+	serial  uint32
+	locked  bool // serial chosen
+	eos     bool // the stream's last page was seen; a new chain may follow
+	resyncs int  // damaged pages skipped
 
 	hdr      [oggHeaderLen]byte
 	segs     [255]byte
@@ -123,8 +126,26 @@ func (o *oggReader) pageSerial() uint32 { return binary.LittleEndian.Uint32(o.hd
 // serial if none is chosen yet).
 func (o *oggReader) nextPage() error {
 	for {
+		at := o.in.pos
 		if err := o.readPage(); err != nil {
-			return err
+			if !errors.Is(err, errBadPage) || !o.locked {
+				return err
+			}
+			// A damaged page (or a stream joined mid-page): find the next
+			// good one and drop the packet it broke.
+			if o.in.seekable() {
+				if err := o.in.seek(at + 1); err != nil {
+					return err
+				}
+			}
+			if _, err := o.syncPage(oggResyncScan); err != nil {
+				if err == io.EOF {
+					return io.EOF
+				}
+				return fmt.Errorf("%w: no Ogg page after damage: %w", ErrMalformed, err)
+			}
+			o.resync = true
+			o.resyncs++
 		}
 		s := o.pageSerial()
 		if !o.locked || (o.eos && o.flags&flagBOS != 0) {
@@ -195,10 +216,9 @@ func (o *oggReader) dropContinuation() bool {
 // on the current page (so the page's granule is its end).
 func (o *oggReader) endOfPage() bool { return o.seg >= o.nsegs && o.lastPage }
 
-// findPage scans forward from the current offset for a valid page of the
-// stream that carries a granule, reading at most limit bytes. It leaves the
-// reader after that page.
-func (o *oggReader) findPage(limit int64) (start, granule int64, err error) {
+// syncPage scans forward from the current offset for the next page that
+// passes its checks, reading at most limit bytes, and leaves it loaded.
+func (o *oggReader) syncPage(limit int64) (start int64, err error) {
 	from := o.in.pos
 	for o.in.pos-from < limit {
 		p, perr := o.in.peek(bufSize)
@@ -206,40 +226,59 @@ func (o *oggReader) findPage(limit int64) (start, granule int64, err error) {
 			if perr == nil {
 				perr = io.EOF
 			}
-			return 0, 0, perr
+			return 0, perr
 		}
 		i := bytes.Index(p, []byte("OggS"))
 		if i < 0 {
 			if err := o.in.skip(int64(len(p) - 3)); err != nil {
-				return 0, 0, err
+				return 0, err
 			}
 			continue
 		}
 		if err := o.in.skip(int64(i)); err != nil {
-			return 0, 0, err
+			return 0, err
 		}
 		at := o.in.pos
 		if err := o.readPage(); err != nil {
 			if !errors.Is(err, errBadPage) {
-				return 0, 0, err
+				return 0, err
 			}
-			if err := o.in.seek(at + 1); err != nil {
-				return 0, 0, err
+			if o.in.seekable() {
+				if err := o.in.seek(at + 1); err != nil {
+					return 0, err
+				}
 			}
 			continue
+		}
+		return at, nil
+	}
+	return 0, io.EOF
+}
+
+// findPage is syncPage for a page of the stream that carries a granule.
+func (o *oggReader) findPage(limit int64) (start, granule int64, err error) {
+	from := o.in.pos
+	for {
+		at, err := o.syncPage(limit - (o.in.pos - from))
+		if err != nil {
+			return 0, 0, err
 		}
 		if o.pageSerial() == o.serial && o.granule != -1 {
 			return at, o.granule, nil
 		}
 	}
-	return 0, 0, io.EOF
 }
 
 // lastGranule returns the granule of the stream's last page (seekable
-// input only), and restores the offset.
+// input only), and restores the offset. Call it between pages only.
 func (o *oggReader) lastGranule() (int64, error) {
 	back := o.in.pos
-	defer o.in.seek(back) //nolint:errcheck // restoring; a failure shows on the next read
+	defer func() {
+		// Restore the offset; a failure shows on the next read. The page
+		// buffers now hold a later page: start afresh at a page boundary.
+		_ = o.in.seek(back)
+		o.nsegs, o.seg = 0, 0
+	}()
 	last := int64(-1)
 	for span := int64(64 << 10); ; span *= 4 {
 		from := max(o.in.size-span, 0)

@@ -40,6 +40,14 @@ func (s *Stream) takePacket() []byte {
 		s.last = append(s.last[:0], s.next...)
 		s.lastStart = s.nextStart
 	}
+	// Keep recent packets to warm a decoder and encoder for a switch.
+	if len(s.next) <= cap(s.hist[s.histI]) {
+		s.hist[s.histI] = append(s.hist[s.histI][:0], s.next...)
+		s.histI = (s.histI + 1) % histPackets
+		s.histN = min(s.histN+1, histPackets)
+	} else {
+		s.histN = 0
+	}
 	return s.next
 }
 
@@ -53,11 +61,9 @@ func (s *Stream) readOpus(dst []byte) (int, error) {
 		s.passing = false
 		s.passAtom.Store(false)
 		s.prevN = 0
-		if s.haveLast {
-			_ = s.dec.Reset()
-			if k, err := s.dec.DecodeFloat(s.last, s.prev); err == nil {
-				s.prevN = k
-			}
+		_ = s.dec.Reset()
+		for i := range s.histN {
+			s.decodePrev(s.hist[(s.histI-s.histN+i+histPackets)%histPackets])
 		}
 		s.prime = true
 	}
@@ -89,6 +95,11 @@ func (s *Stream) tryPass(dst []byte) (int, bool, error) {
 		pkt, start = s.last, s.lastStart
 		s.fifoA, s.fifoB = 0, 0
 	} else {
+		if !s.passing && s.encBusy {
+			// The encoder holds audio past the fifo: only the aligned
+			// hand-over above keeps the timeline.
+			return 0, false, nil
+		}
 		if err := s.peekPacket(); err != nil {
 			if s.passing || err != io.EOF {
 				return 0, false, err
@@ -103,6 +114,7 @@ func (s *Stream) tryPass(dst []byte) (int, bool, error) {
 	}
 	if !s.passing {
 		s.passing = true
+		s.encBusy = false
 		s.passAtom.Store(true)
 		if s.hadTimescale {
 			// A neutral timescale stage left in the chain buffers audio the
@@ -135,6 +147,10 @@ func (s *Stream) decodeNext() error {
 				continue
 			}
 		}
+		// Drop the end padding the last page's granule trims (RFC 7845 §4.4).
+		if e := s.pkts.end(); e >= 0 && start+int64(n) > e {
+			n = int(max(e-start, 0))
+		}
 		s.fifoA, s.fifoB = 0, 2*n
 		s.fifoGran = start
 		s.lastDec, s.lastDecN = start, n
@@ -145,25 +161,61 @@ func (s *Stream) decodeNext() error {
 	}
 }
 
-// primeEncoder resets the encoder and feeds it the frame that ends L
-// samples into the fifo, so that its next output starts at fifoGran.
+// decodePrev decodes pkt onto the end of the history of decoded audio
+// that primes the encoder.
+// The fifo is empty whenever this runs, so it serves as scratch.
+func (s *Stream) decodePrev(pkt []byte) {
+	n, err := s.dec.DecodeFloat(pkt, s.fifo)
+	if err != nil {
+		return
+	}
+	room := len(s.prev) / 2
+	if n >= room {
+		copy(s.prev, s.fifo[2*(n-room):2*n])
+		s.prevN = room
+		return
+	}
+	if drop := s.prevN + n - room; drop > 0 {
+		copy(s.prev, s.prev[2*drop:2*s.prevN])
+		s.prevN -= drop
+	}
+	copy(s.prev[2*s.prevN:], s.fifo[:2*n])
+	s.prevN += n
+}
+
+// primeEncoder resets the encoder and feeds it the frames that end L
+// samples into the fifo (history first), so that its next output starts
+// at fifoGran with the encoder settled as if it had run all along.
 func (s *Stream) primeEncoder() error {
 	s.prime = false
 	k := min(s.lookahead, (s.fifoB-s.fifoA)/2)
-	m := audio.FrameSamples - k // frames of audio before the fifo
-	buf := s.primeBuf
-	clear(buf)
-	if p := min(m, s.prevN); p > 0 {
-		copy(buf[2*(m-p):2*m], s.prev[2*(s.prevN-p):2*s.prevN])
-	}
-	copy(buf[2*m:], s.fifo[s.fifoA:s.fifoA+2*k])
-	s.prevN = 0
+	total := s.prevN + k
+	frames := max(1, total/audio.FrameSamples)
 	if err := s.enc.Reset(); err != nil {
 		return err
 	}
-	if _, err := s.enc.EncodeFloat(buf, s.scratch); err != nil {
-		return err
+	buf := s.primeBuf
+	for f := range frames {
+		// Frame f of the priming run ends at total-(frames-1-f)·960.
+		end := total - (frames-1-f)*audio.FrameSamples
+		for i := range audio.FrameSamples {
+			j := end - audio.FrameSamples + i
+			var l, r float32
+			switch {
+			case j < 0:
+			case j < s.prevN:
+				l, r = s.prev[2*j], s.prev[2*j+1]
+			default:
+				l, r = s.fifo[s.fifoA+2*(j-s.prevN)], s.fifo[s.fifoA+2*(j-s.prevN)+1]
+			}
+			buf[2*i], buf[2*i+1] = l, r
+		}
+		if _, err := s.enc.EncodeFloat(buf, s.scratch); err != nil {
+			return err
+		}
 	}
+	s.prevN = 0
+	s.encBusy = true
 	s.fifoA += 2 * k
 	s.fifoGran += int64(k)
 	return nil
@@ -178,8 +230,8 @@ func (s *Stream) seekOpus(pos time.Duration) error {
 		return err
 	}
 	s.haveNext, s.haveLast = false, false
-	s.skip, s.prevN = 0, 0
-	s.passing = false
+	s.skip, s.prevN, s.histN = 0, 0, 0
+	s.passing, s.encBusy = false, false
 	s.passAtom.Store(false)
 	s.prime = true
 	_ = s.dec.Reset()
@@ -195,9 +247,7 @@ func (s *Stream) seekOpus(pos time.Duration) error {
 		if s.nextStart+int64(n) > target {
 			break
 		}
-		if k, err := s.dec.DecodeFloat(s.takePacket(), s.prev); err == nil {
-			s.prevN = k
-		}
+		s.decodePrev(s.takePacket())
 	}
 	s.pos.Store(s.nextStart - pre)
 	return nil

@@ -19,6 +19,9 @@ const (
 	rawLen     = 2 * 2048                            // native-rate scratch
 	fifoLen    = 2 * 5760                            // one decoded 120 ms Opus packet
 	maxPktCopy = 8 << 10                             // the longest Opus packet kept for a switch
+	// histPackets recent packets are decoded and encoded to settle a fresh
+	// encoder before a switch from passthrough, so it starts at full quality.
+	histPackets = 10
 	// opusPreroll is decoded before a seek target so the decoder has
 	// converged (RFC 7845 §4.6 recommends 80 ms).
 	opusPreroll = 3840
@@ -90,9 +93,13 @@ type Stream struct {
 	lookahead    int
 	prime        bool // the encoder must be primed before the next frame
 	passing      bool // the last frame was passed through
+	encBusy      bool // the encoder was primed and runs L samples ahead
 	prev         []float32
 	prevN        int
 	primeBuf     []float32
+	hist         [histPackets][]byte
+	histI        int
+	histN        int
 	scratch      []byte
 	hadTimescale bool // a timescale stage may linger in the chain
 
@@ -124,6 +131,7 @@ func Open(ctx context.Context, r io.Reader, opts Options) (*Stream, error) {
 		s.closer = c
 	}
 	if err := s.open(); err != nil {
+		s.closer = nil // the caller keeps r
 		s.free()
 		return nil, err
 	}
@@ -145,8 +153,32 @@ func (s *Stream) open() error {
 			return err
 		}
 		s.pkts = p
+	case len(head) >= 35 && string(head[:4]) == "OggS" && string(head[28:35]) == "\x01vorbis":
+		d, err := openVorbis(s.in)
+		if err != nil {
+			return err
+		}
+		s.pcm = d
 	case len(head) >= 4 && string(head[:4]) == "OggS":
-		return fmt.Errorf("%w: Ogg with a codec other than Opus", ErrUnsupported)
+		return fmt.Errorf("%w: Ogg with a codec other than Opus or Vorbis", ErrUnsupported)
+	case len(head) >= 4 && string(head[:4]) == "\x1a\x45\xdf\xa3":
+		m, err := openWebM(s.in)
+		if err != nil {
+			return err
+		}
+		s.pkts = m
+	case len(head) >= 4 && string(head[:4]) == "fLaC":
+		d, err := openFLAC(s.in)
+		if err != nil {
+			return err
+		}
+		s.pcm = d
+	case len(head) >= 3 && (string(head[:3]) == "ID3" || isMP3Sync(head)):
+		d, err := openMP3(s.in)
+		if err != nil {
+			return err
+		}
+		s.pcm = d
 	default:
 		return ErrUnknownFormat
 	}
@@ -161,6 +193,7 @@ func (s *Stream) open() error {
 		s.chain = dsp.NewChain(s.opts.ResamplingQuality)
 	}
 	s.chain.SetVolume(s.opts.Volume)
+	s.chain.Reset() // start at the volume rather than ramping from 100
 	s.volume.Store(int32(s.chain.Volume()))
 	if s.enc, err = opus.NewEncoder(audio.SampleRate, audio.Channels, s.opts.Encoder); err != nil {
 		return err
@@ -189,7 +222,10 @@ func (s *Stream) open() error {
 		return err
 	}
 	s.last = make([]byte, 0, maxPktCopy)
-	s.prev = make([]float32, fifoLen)
+	s.prev = make([]float32, 2*histPackets*audio.FrameSamples)
+	for i := range s.hist {
+		s.hist[i] = make([]byte, 0, audio.MaxOpusFrame)
+	}
 	s.primeBuf = make([]float32, frameLen)
 	s.scratch = make([]byte, audio.MaxOpusFrame)
 	s.hadTimescale = s.opts.Filters.Timescale != nil
@@ -199,6 +235,11 @@ func (s *Stream) open() error {
 	}
 	s.pos.Store(-int64(s.pkts.preSkip()))
 	return nil
+}
+
+// isMP3Sync reports an MPEG audio Layer III frame header at the start.
+func isMP3Sync(b []byte) bool {
+	return len(b) >= 3 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 && (b[1]>>1)&3 == 1 && b[2]>>4 != 15
 }
 
 // Duration is the track length, or -1 when unknown (streams).

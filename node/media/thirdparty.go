@@ -1,0 +1,278 @@
+package media
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hajimehoshi/go-mp3"
+	"github.com/jfreymuth/oggvorbis"
+	"github.com/mewkiz/flac"
+	"github.com/mewkiz/flac/frame"
+)
+
+// The decoders in this file wrap pure-Go third-party libraries. They were
+// not written for hostile input, so every call into them recovers a panic
+// into an error wrapping ErrMalformed.
+
+var errPanic = errors.New("decoder panic")
+
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %w: %v", ErrMalformed, errPanic, r)
+	}
+}
+
+// maxThirdPartyRate bounds the sample rates handed to the resampler.
+const maxThirdPartyRate = 384000
+
+// flacDecoder decodes FLAC with github.com/mewkiz/flac.
+type flacDecoder struct {
+	st    *flac.Stream
+	sr    int
+	ch    int
+	scale float32
+	total int64
+	cur   *frame.Frame
+	idx   int
+	atEnd bool
+}
+
+func openFLAC(in *input) (d *flacDecoder, err error) {
+	defer recovered(&err)
+	var st *flac.Stream
+	if in.seekable() {
+		st, err = flac.NewSeek(in)
+	} else {
+		st, err = flac.New(in)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: flac: %w", ErrMalformed, err)
+	}
+	i := st.Info
+	if i.SampleRate < 1000 || i.SampleRate > maxThirdPartyRate || i.NChannels < 1 || i.BitsPerSample < 4 || i.BitsPerSample > 32 {
+		return nil, fmt.Errorf("%w: flac %d Hz, %d channels, %d bits", ErrUnsupported, i.SampleRate, i.NChannels, i.BitsPerSample)
+	}
+	d = &flacDecoder{st: st, sr: int(i.SampleRate), ch: int(i.NChannels), scale: 1 / float32(int64(1)<<(i.BitsPerSample-1)), total: -1}
+	if i.NSamples > 0 {
+		d.total = int64(i.NSamples)
+	}
+	return d, nil
+}
+
+func (d *flacDecoder) rate() int     { return d.sr }
+func (d *flacDecoder) frames() int64 { return d.total }
+
+func (d *flacDecoder) read(dst []float32) (n int, err error) {
+	defer recovered(&err)
+	if d.atEnd {
+		return 0, io.EOF
+	}
+	for n+1 < len(dst) {
+		if d.cur == nil || d.idx >= int(d.cur.BlockSize) {
+			f, err := d.st.ParseNext()
+			if err != nil {
+				if err == io.EOF {
+					return n, io.EOF
+				}
+				return n, fmt.Errorf("%w: flac: %w", ErrMalformed, err)
+			}
+			if len(f.Subframes) < 1 || len(f.Subframes) != d.ch {
+				return n, fmt.Errorf("%w: flac frame with %d channels", ErrMalformed, len(f.Subframes))
+			}
+			d.cur, d.idx = f, 0
+		}
+		l := d.cur.Subframes[0].Samples
+		r := l
+		if d.ch > 1 {
+			r = d.cur.Subframes[1].Samples
+		}
+		m := min(int(d.cur.BlockSize), len(l), len(r))
+		for ; d.idx < m && n+1 < len(dst); d.idx++ {
+			dst[n] = float32(l[d.idx]) * d.scale
+			dst[n+1] = float32(r[d.idx]) * d.scale
+			n += 2
+		}
+		if d.idx >= m {
+			d.idx = int(d.cur.BlockSize)
+		}
+	}
+	return n, nil
+}
+
+func (d *flacDecoder) seek(f int64) (got int64, err error) {
+	defer recovered(&err)
+	f = max(f, 0)
+	if d.total > 0 && f >= d.total {
+		f = d.total - 1 // the library refuses the end itself
+	}
+	g, err := d.st.Seek(uint64(f))
+	d.cur, d.atEnd = nil, false
+	if errors.Is(err, io.EOF) {
+		// The library cannot seek into the last frame: play nothing more.
+		d.atEnd = true
+		return f, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%w: flac seek: %w", ErrMalformed, err)
+	}
+	return int64(g), nil
+}
+
+// mp3Decoder decodes MPEG-1/2 Layer III with github.com/hajimehoshi/go-mp3,
+// which always yields 16-bit stereo.
+type mp3Decoder struct {
+	d     *mp3.Decoder
+	raw   []byte
+	total int64
+	gap   mp3Gapless
+	drop  int64 // frames still to drop from the decoder's output
+	pos   int64 // next frame of real audio
+}
+
+func openMP3(in *input) (d *mp3Decoder, err error) {
+	defer recovered(&err)
+	head, _ := in.peek(bufSize)
+	gap := parseMP3Gapless(head)
+	var r io.Reader = in
+	if !in.seekable() {
+		r = struct{ io.Reader }{in} // keep go-mp3 from scanning for a length
+	}
+	md, err := mp3.NewDecoder(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: mp3: %w", ErrMalformed, err)
+	}
+	if sr := md.SampleRate(); sr < 8000 || sr > 48000 {
+		return nil, fmt.Errorf("%w: mp3 at %d Hz", ErrUnsupported, sr)
+	}
+	d = &mp3Decoder{d: md, raw: make([]byte, 4*1024), total: -1, gap: gap, drop: gap.skip}
+	if l := md.Length(); l > 0 {
+		d.total = max(l/4-gap.skip, 0)
+	}
+	if gap.total >= 0 {
+		d.total = gap.total
+	}
+	return d, nil
+}
+
+func (d *mp3Decoder) rate() int     { return d.d.SampleRate() }
+func (d *mp3Decoder) frames() int64 { return d.total }
+
+func (d *mp3Decoder) read(dst []float32) (n int, err error) {
+	defer recovered(&err)
+	for d.drop > 0 {
+		k, err := io.ReadFull(d.d, d.raw[:min(int64(len(d.raw)), 4*d.drop)])
+		d.drop -= int64(k / 4)
+		if err != nil {
+			return 0, io.EOF
+		}
+	}
+	want := min(len(dst)/2, len(d.raw)/4)
+	if d.gap.total >= 0 {
+		// Stop before the encoder's padding.
+		want = int(min(int64(want), d.gap.total-d.pos))
+		if want <= 0 {
+			return 0, io.EOF
+		}
+	}
+	k, err := io.ReadFull(d.d, d.raw[:4*want])
+	k -= k % 4
+	d.pos += int64(k / 4)
+	for i := 0; i < k; i += 4 {
+		dst[n] = float32(int16(binary.LittleEndian.Uint16(d.raw[i:]))) / (1 << 15)
+		dst[n+1] = float32(int16(binary.LittleEndian.Uint16(d.raw[i+2:]))) / (1 << 15)
+		n += 2
+	}
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return n, io.EOF
+	case err != nil:
+		return n, fmt.Errorf("%w: mp3: %w", ErrMalformed, err)
+	}
+	return n, nil
+}
+
+func (d *mp3Decoder) seek(f int64) (got int64, err error) {
+	defer recovered(&err)
+	off, err := d.d.Seek((max(f, 0)+d.gap.skip)*4, io.SeekStart)
+	if err != nil {
+		return 0, fmt.Errorf("%w: mp3 seek: %w", ErrMalformed, err)
+	}
+	d.drop = 0
+	d.pos = max(off/4-d.gap.skip, 0)
+	return d.pos, nil
+}
+
+// vorbisDecoder decodes Ogg Vorbis with github.com/jfreymuth/oggvorbis.
+type vorbisDecoder struct {
+	r     *oggvorbis.Reader
+	ch    int
+	right int // index of the front right channel
+	buf   []float32
+}
+
+func openVorbis(in *input) (d *vorbisDecoder, err error) {
+	defer recovered(&err)
+	var src io.Reader = in
+	if !in.seekable() {
+		src = struct{ io.Reader }{in}
+	}
+	r, err := oggvorbis.NewReader(src)
+	if err != nil {
+		return nil, fmt.Errorf("%w: vorbis: %w", ErrMalformed, err)
+	}
+	if sr := r.SampleRate(); sr < 1000 || sr > maxThirdPartyRate || r.Channels() < 1 || r.Channels() > 255 {
+		return nil, fmt.Errorf("%w: vorbis %d Hz, %d channels", ErrUnsupported, sr, r.Channels())
+	}
+	d = &vorbisDecoder{r: r, ch: r.Channels(), buf: make([]float32, 1024*r.Channels()), right: min(1, r.Channels()-1)}
+	// Vorbis orders 3 and 5–8 channels L, C, R, …; 2 and 4 are L, R, ….
+	if d.ch == 3 || d.ch >= 5 {
+		d.right = 2
+	}
+	return d, nil
+}
+
+func (d *vorbisDecoder) rate() int { return d.r.SampleRate() }
+
+func (d *vorbisDecoder) frames() (n int64) {
+	defer func() {
+		if recover() != nil {
+			n = -1
+		}
+	}()
+	if l := d.r.Length(); l > 0 {
+		return l
+	}
+	return -1
+}
+
+func (d *vorbisDecoder) read(dst []float32) (n int, err error) {
+	defer recovered(&err)
+	want := min(len(dst)/2, len(d.buf)/d.ch) * d.ch
+	k, err := d.r.Read(d.buf[:want])
+	k -= k % d.ch
+	for i := 0; i < k; i += d.ch {
+		dst[n], dst[n+1] = d.buf[i], d.buf[i+d.right]
+		n += 2
+	}
+	if err == io.EOF {
+		return n, io.EOF
+	}
+	if err != nil {
+		return n, fmt.Errorf("%w: vorbis: %w", ErrMalformed, err)
+	}
+	if n == 0 {
+		// oggvorbis returns 0, nil between packets; try once more.
+		return d.read(dst)
+	}
+	return n, nil
+}
+
+func (d *vorbisDecoder) seek(f int64) (got int64, err error) {
+	defer recovered(&err)
+	if err := d.r.SetPosition(max(f, 0)); err != nil {
+		return 0, fmt.Errorf("%w: vorbis seek: %w", ErrMalformed, err)
+	}
+	return d.r.Position(), nil
+}
