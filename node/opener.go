@@ -43,17 +43,32 @@ func (o *mediaOpener) Open(_ context.Context, t lavalink.Track, pos time.Duratio
 		cancel()
 		return nil, err
 	}
-	var r io.Reader = rc
+	var r io.ReadCloser = rc
 	if _, ok := rc.(io.ReadSeeker); !ok && size > 0 && t.Info.SourceName == "http" {
-		r = &rangeReader{ctx: ctx, loader: o.loader, info: t.Info, size: size, rc: rc}
+		// Seekable over HTTP Range requests; the first response is reused.
+		first := rc
+		r = media.NewRangeReader(size, func(off int64) (io.ReadCloser, error) {
+			if first != nil && off == 0 {
+				b := first
+				first = nil
+				return b, nil
+			}
+			if first != nil {
+				_ = first.Close()
+				first = nil
+			}
+			body, _, err := o.loader.Open(ctx, t.Info, off)
+			return body, err
+		})
 	}
 	s, err := media.Open(ctx, r, o.opts)
 	if err != nil {
-		closeReader(r, rc)
+		_ = r.Close()
 		cancel()
 		return nil, err
 	}
-	ts := &trackStream{Stream: s, abort: cancel, closeIn: func() { closeReader(r, rc); cancel() }}
+	// The stream owns r now and closes it; cancel ends remote reads.
+	ts := &trackStream{Stream: s, abort: cancel, closeIn: cancel}
 	if pos > 0 {
 		if err := s.Seek(pos); err != nil && !errors.Is(err, audio.ErrNotSeekable) {
 			_ = ts.Close()
@@ -61,14 +76,6 @@ func (o *mediaOpener) Open(_ context.Context, t lavalink.Track, pos time.Duratio
 		}
 	}
 	return ts, nil
-}
-
-func closeReader(r io.Reader, rc io.ReadCloser) {
-	if c, ok := r.(io.Closer); ok && r != io.Reader(rc) {
-		_ = c.Close()
-		return
-	}
-	_ = rc.Close()
 }
 
 // trackStream adds the player's Adjustable contract and closes the input.
@@ -119,59 +126,4 @@ func validateFilters(f lavalink.Filters) error {
 		return err
 	}
 	return df.Validate()
-}
-
-// rangeReader makes an HTTP track seekable by reopening it with a Range
-// request at the new offset (lazily, on the next Read).
-type rangeReader struct {
-	ctx    context.Context
-	loader *source.Loader
-	info   lavalink.TrackInfo
-	size   int64
-	pos    int64
-	rc     io.ReadCloser // nil after a seek until the next Read
-}
-
-func (r *rangeReader) Read(p []byte) (int, error) {
-	if r.pos >= r.size {
-		return 0, io.EOF
-	}
-	if r.rc == nil {
-		rc, _, err := r.loader.Open(r.ctx, r.info, r.pos)
-		if err != nil {
-			return 0, err
-		}
-		r.rc = rc
-	}
-	n, err := r.rc.Read(p)
-	r.pos += int64(n)
-	return n, err
-}
-
-func (r *rangeReader) Seek(off int64, whence int) (int64, error) {
-	var abs int64
-	switch whence {
-	case io.SeekStart:
-		abs = off
-	case io.SeekCurrent:
-		abs = r.pos + off
-	case io.SeekEnd:
-		abs = r.size + off
-	}
-	if abs < 0 {
-		return 0, errors.New("negative position")
-	}
-	if abs != r.pos && r.rc != nil {
-		_ = r.rc.Close()
-		r.rc = nil
-	}
-	r.pos = abs
-	return abs, nil
-}
-
-func (r *rangeReader) Close() error {
-	if r.rc != nil {
-		return r.rc.Close()
-	}
-	return nil
 }
