@@ -161,16 +161,19 @@ func rolloutState(s *scope) (string, string) {
 	d := int(s.desired)
 	var draining, recycling []string
 	for _, p := range ps.live {
-		switch {
-		case p.Annotations[audiov1.AnnotationDrain] != "" || slices.Contains(s.draining, p.Name):
+		drain := p.Annotations[audiov1.AnnotationDrain] != "" || slices.Contains(s.draining, p.Name)
+		switch why := p.Annotations[audiov1.AnnotationRecycle]; {
+		case why != "" && drain:
+			recycling = append(recycling, p.Name+" ("+why+", draining)")
+		case why != "":
+			recycling = append(recycling, p.Name+" ("+why+", replacement first)")
+		case drain:
 			draining = append(draining, p.Name)
-		case p.Annotations[audiov1.AnnotationRecycle] != "":
-			recycling = append(recycling, p.Name+" ("+p.Annotations[audiov1.AnnotationRecycle]+")")
 		}
 	}
 	switch {
 	case len(recycling) > 0:
-		return ReasonRecycling, trim(fmt.Sprintf("Replacing %s; draining %v", strings.Join(recycling, ", "), draining))
+		return ReasonRecycling, trim("Replacing " + strings.Join(recycling, ", "))
 	case len(draining) > 0:
 		return ReasonDraining, trim(fmt.Sprintf("Draining %s; %d pods desired", strings.Join(draining, ", "), d))
 	case len(ps.old) > 0:

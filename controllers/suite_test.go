@@ -136,6 +136,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "cache did not sync")
 		return 1
 	}
+	defer removeNodeBinary()
 	return m.Run()
 }
 
