@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -93,6 +94,16 @@ func TestFleetAutoscaleFollowsPlayers(t *testing.T) {
 	}
 	k := startKubelet(t, an, pw)
 	waitStatus(t, an, "one pod, no players", fleetSize(1, 0))
+	// Voluntary evictions take serving pods one at a time; unready ones (draining, starting) always.
+	var pdb policyv1.PodDisruptionBudget
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(an), &pdb); err != nil {
+		t.Fatal(err)
+	}
+	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || pdb.Spec.UnhealthyPodEvictionPolicy == nil ||
+		*pdb.Spec.UnhealthyPodEvictionPolicy != policyv1.AlwaysAllow || pdb.Spec.Selector.MatchLabels[audiov1.LabelFleet] != "auto" ||
+		!metav1IsControlledBy(&pdb, getAN(t, an)) {
+		t.Fatalf("pdb %+v", pdb)
+	}
 
 	c0 := connectClient(t, k.node("auto-0"), pw)
 	c0.addPlayers(1, 2, 3)
@@ -111,9 +122,12 @@ func TestFleetAutoscaleFollowsPlayers(t *testing.T) {
 	if got := podNames(listPods(t, an)); !slices.Equal(got, []string{"auto-0", "auto-1"}) {
 		t.Fatalf("pods after scale-down %v, want auto-0 and auto-1", got)
 	}
-	if !slices.Contains(k.removedPods(), "auto-2") {
-		t.Fatalf("removed %v", k.removedPods())
-	}
+	eventually(t, "auto-2's node stopped", func() error {
+		if !slices.Contains(k.removedPods(), "auto-2") {
+			return fmt.Errorf("removed %v", k.removedPods())
+		}
+		return nil
+	})
 	if c0.interrupted() || c1.interrupted() {
 		t.Fatalf("a client on a remaining pod was cut off: %v %v", c0.closeErr, c1.closeErr)
 	}
@@ -370,6 +384,9 @@ func TestFleetUnknownPodBlocksScaleDown(t *testing.T) {
 		}
 		return nil
 	})
+	if ev := eventNotes(t, an); !hasNote(ev[reasonScaleDownBlocked], "the load of un-1 is unknown") {
+		t.Fatalf("events %v", ev)
+	}
 	k.restore("un-1")
 	waitStatus(t, an, "readable again: one pod", fleetSize(1, 0))
 }

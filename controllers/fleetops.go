@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ const (
 	reasonDraining         = "Draining"
 	reasonRecycling        = "Recycling"
 	reasonAutoscaled       = "Autoscaled"
+	reasonScaleDownBlocked = "ScaleDownBlocked"
 	reasonReplaced         = "Replaced"
 	reasonScaledDown       = "ScaledDown"
 	reasonRecycled         = "Recycled"
@@ -49,8 +51,9 @@ const (
 // so a re-created AudioNode starts afresh; it is dropped when the AudioNode
 // is gone or spec.replicas takes over.
 type fleetState struct {
-	uid    types.UID
-	scaler fleet.Autoscaler
+	uid        types.UID
+	scaler     fleet.Autoscaler
+	lastReason fleet.Reason // for events on transitions only
 }
 
 func (r *Reconciler) now() time.Time {
@@ -201,8 +204,21 @@ func (r *Reconciler) autoscale(ctx context.Context, s *scope) error {
 			live = append(live, p)
 		}
 	}
-	d := r.stateFor(s.an).scaler.Recommend(r.now(), s.fleetPods(live), cur, pol)
+	fps := s.fleetPods(live)
+	st := r.stateFor(s.an)
+	d := st.scaler.Recommend(r.now(), fps, cur, pol)
 	s.desired, s.decision = d.Desired, &d
+	if d.Reason == fleet.ReasonUnknownPods && st.lastReason != fleet.ReasonUnknownPods {
+		var unknown []string
+		for _, p := range fps {
+			if !p.Known {
+				unknown = append(unknown, p.Name)
+			}
+		}
+		r.event(s.an, corev1.EventTypeWarning, reasonScaleDownBlocked, "Scale", "Scale-down held at %d replicas: the load of %s is unknown",
+			d.Desired, strings.Join(unknown, ", "))
+	}
+	st.lastReason = d.Reason
 	if d.Desired != s.orig.Status.DesiredReplicas && s.orig.Status.DesiredReplicas != 0 {
 		r.event(s.an, corev1.EventTypeNormal, reasonAutoscaled, "Scale", "Desired replicas %d → %d (%s: %d players, target %d per pod)",
 			s.orig.Status.DesiredReplicas, d.Desired, d.Reason, d.Players, pol.TargetPlayersPerPod)
