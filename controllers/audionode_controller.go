@@ -140,10 +140,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	s := &scope{an: an, orig: an.DeepCopy(), desired: desiredReplicas(an)}
 	var err error
-	for _, p := range []phase{r.reconcileConfig, r.reconcileService, r.reconcilePDB, r.observePods, r.scrapePods, r.autoscale, r.reconcilePods} {
+	for _, p := range []phase{r.reconcileConfig, r.reconcileService, r.reconcilePDB, r.observePods, r.overlayPending, r.scrapePods, r.autoscale, r.reconcilePods} {
 		if err = p(ctx, s); err != nil {
 			break
 		}
+	}
+	if apierrors.IsConflict(err) {
+		// A pod changed under a guarded write (stale cache): the event of
+		// that change triggers a reconcile; nothing is wrong with the fleet.
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	if serr := r.patchStatus(ctx, s, err); serr != nil {
 		if apierrors.IsConflict(serr) && err == nil {
@@ -393,7 +398,7 @@ func (r *Reconciler) reconcilePods(ctx context.Context, s *scope) error {
 		for _, c := range fleet.RecycleCandidates(s.fleetPods(active), lim, inProgress, now) {
 			i := slices.IndexFunc(active, func(p *corev1.Pod) bool { return p.Name == c.Pod.Name })
 			p := active[i]
-			if err := r.annotate(ctx, p, map[string]string{audiov1.AnnotationRecycle: string(c.Reason)}); err != nil {
+			if err := r.annotate(ctx, s, p, map[string]string{audiov1.AnnotationRecycle: string(c.Reason)}); err != nil {
 				return err
 			}
 			r.event(s.an, corev1.EventTypeNormal, reasonRecycling, "Recycle", "Recycling pod %s (%s: %d bytes resident, %d open FDs): a replacement comes first",

@@ -54,6 +54,11 @@ type fleetState struct {
 	uid        types.UID
 	scaler     fleet.Autoscaler
 	lastReason fleet.Reason // for events on transitions only
+	// pending holds the annotations this reconciler wrote on pods that the
+	// cache may not show yet (expectations), so a reconcile on a stale
+	// cache never starts a second drain or exceeds maxConcurrent. An entry
+	// goes once the cache shows it or the pod is gone.
+	pending map[types.UID]map[string]string
 }
 
 func (r *Reconciler) now() time.Time {
@@ -100,6 +105,43 @@ func (r *Reconciler) forget(key types.NamespacedName) {
 	r.mu.Lock()
 	delete(r.fleets, key)
 	r.mu.Unlock()
+}
+
+// overlayPending applies the annotations written by earlier reconciles that
+// the cache does not show yet, and drops the expectations it has met.
+func (r *Reconciler) overlayPending(_ context.Context, s *scope) error {
+	st := r.stateFor(s.an)
+	if len(st.pending) == 0 {
+		return nil
+	}
+	present := map[types.UID]*corev1.Pod{}
+	for _, p := range s.pods {
+		present[p.UID] = p
+	}
+	for uid, kv := range st.pending {
+		p := present[uid]
+		if p == nil {
+			delete(st.pending, uid)
+			continue
+		}
+		met := true
+		for k, v := range kv {
+			if p.Annotations[k] != v {
+				met = false
+			}
+		}
+		if met {
+			delete(st.pending, uid)
+			continue
+		}
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		for k, v := range kv {
+			p.Annotations[k] = v
+		}
+	}
+	return nil
 }
 
 // scrapePods reads every running pod's /metrics, at most scrapeConcurrency
@@ -193,7 +235,8 @@ func policy(an *audiov1.AudioNode) fleet.Policy {
 // unset; spec.replicas (a user, an HPA, KEDA) wins when set.
 func (r *Reconciler) autoscale(ctx context.Context, s *scope) error {
 	if s.an.Spec.Replicas != nil {
-		r.forget(types.NamespacedName{Namespace: s.an.Namespace, Name: s.an.Name})
+		st := r.stateFor(s.an)
+		st.scaler, st.lastReason = fleet.Autoscaler{}, ""
 		return nil
 	}
 	pol := policy(s.an)
@@ -247,8 +290,10 @@ func limits(an *audiov1.AudioNode) (fleet.Limits, bool) {
 	return l, l.MaxMemoryBytes > 0 || l.MaxOpenFDs > 0 || l.MaxAge > 0
 }
 
-// annotate merges annotations into p's metadata.
-func (r *Reconciler) annotate(ctx context.Context, p *corev1.Pod, kv map[string]string) error {
+// annotate merges annotations into p's metadata, guarded by its
+// resourceVersion (a stale cached pod gets a conflict, never a double
+// action), and remembers them until the cache shows them.
+func (r *Reconciler) annotate(ctx context.Context, s *scope, p *corev1.Pod, kv map[string]string) error {
 	orig := p.DeepCopy()
 	if p.Annotations == nil {
 		p.Annotations = map[string]string{}
@@ -258,6 +303,16 @@ func (r *Reconciler) annotate(ctx context.Context, p *corev1.Pod, kv map[string]
 	}
 	if err := r.Patch(ctx, p, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}), client.FieldOwner(FieldOwner)); err != nil {
 		return fmt.Errorf("annotate pod %s: %w", p.Name, err)
+	}
+	st := r.stateFor(s.an)
+	if st.pending == nil {
+		st.pending = map[types.UID]map[string]string{}
+	}
+	if st.pending[p.UID] == nil {
+		st.pending[p.UID] = map[string]string{}
+	}
+	for k, v := range kv {
+		st.pending[p.UID][k] = v
 	}
 	return nil
 }
@@ -297,7 +352,7 @@ func (r *Reconciler) retire(ctx context.Context, s *scope, p *corev1.Pod, reason
 		return r.deletePod(ctx, s, p, reason)
 	}
 	now := r.now()
-	if err := r.annotate(ctx, p, map[string]string{audiov1.AnnotationDrain: now.UTC().Format(time.RFC3339Nano)}); err != nil {
+	if err := r.annotate(ctx, s, p, map[string]string{audiov1.AnnotationDrain: now.UTC().Format(time.RFC3339Nano)}); err != nil {
 		return err
 	}
 	s.draining = append(s.draining, p.Name)
