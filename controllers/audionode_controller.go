@@ -119,7 +119,6 @@ type scope struct {
 	podsSeen bool
 
 	loads    map[string]podmetrics.Load // scraped this reconcile; absent = unknown
-	decision *fleet.Decision            // the autoscaler's, when it decided
 	draining []string                   // pods whose drain started this reconcile
 }
 

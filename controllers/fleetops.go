@@ -250,7 +250,7 @@ func (r *Reconciler) autoscale(ctx context.Context, s *scope) error {
 	fps := s.fleetPods(live)
 	st := r.stateFor(s.an)
 	d := st.scaler.Recommend(r.now(), fps, cur, pol)
-	s.desired, s.decision = d.Desired, &d
+	s.desired = d.Desired
 	if d.Reason == fleet.ReasonUnknownPods && st.lastReason != fleet.ReasonUnknownPods {
 		var unknown []string
 		for _, p := range fps {
