@@ -390,3 +390,60 @@ func TestFleetUnknownPodBlocksScaleDown(t *testing.T) {
 	k.restore("un-1")
 	waitStatus(t, an, "readable again: one pod", fleetSize(1, 0))
 }
+
+// TestFleetRolloutDrains: a rollout surges the new pod, then drains the old
+// one; it goes only once its player left, not before.
+func TestFleetRolloutDrains(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	pw := fleetSecret(t, ns)
+	an := sampleAN(ns, "ro", ptr.To[int32](1))
+	an.Spec.Recycle = &audiov1.Recycle{DrainTimeoutSeconds: ptr.To[int32](600)}
+	if err := k8s.Create(ctx, an); err != nil {
+		t.Fatal(err)
+	}
+	k := startKubelet(t, an, pw)
+	waitStatus(t, an, "one pod", fleetSize(1, 0))
+	c0 := connectClient(t, k.node("ro-0"), pw)
+	c0.addPlayers(7)
+	oldRev := waitStatus(t, an, "one player", fleetSize(1, 1)).Status.CurrentRevision
+
+	if err := updateAN(t, an, func(a *audiov1.AudioNode) {
+		a.Spec.PodTemplate.Annotations = map[string]string{"example.com/roll": "1"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, an, "ro-0 drains behind its replacement", func(cur *audiov1.AudioNode) error {
+		s0, _ := podSummary(cur, "ro-0")
+		s1, _ := podSummary(cur, "ro-1")
+		if cur.Status.CurrentRevision == oldRev || s0.Phase != audiov1.PodDraining || s1.Phase != audiov1.PodServing {
+			return fmt.Errorf("pods %+v", cur.Status.Pods)
+		}
+		return nil
+	})
+	consistently(t, "the old pod stays while its player does", 1500*time.Millisecond, func() error {
+		if got := podNames(listPods(t, an)); !slices.Equal(got, []string{"ro-0", "ro-1"}) {
+			return fmt.Errorf("pods %v", got)
+		}
+		if c0.interrupted() || c0.players() != 1 {
+			return fmt.Errorf("player cut off")
+		}
+		return nil
+	})
+	c0.close() // the bot moves its player to ro-1
+	waitStatus(t, an, "rolled", func(cur *audiov1.AudioNode) error {
+		if err := fleetSize(1, 0)(cur); err != nil {
+			return err
+		}
+		if len(cur.Status.Pods) != 1 || cur.Status.Pods[0].Name != "ro-1" || cur.Status.Pods[0].Revision != cur.Status.CurrentRevision {
+			return fmt.Errorf("pods %+v", cur.Status.Pods)
+		}
+		return nil
+	})
+	eventually(t, "replaced event", func() error {
+		if ev := eventNotes(t, an); !hasNote(ev[reasonReplaced], "Deleted pod ro-0: no players left") {
+			return fmt.Errorf("events %v", ev)
+		}
+		return nil
+	})
+}
