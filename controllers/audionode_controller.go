@@ -12,15 +12,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -30,6 +33,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	audiov1 "github.com/audionode/audionode/api/v1alpha1"
+	"github.com/audionode/audionode/controllers/fleet"
+	"github.com/audionode/audionode/controllers/podmetrics"
 )
 
 // conflictRetry is the delay before retrying a status patch that lost a race.
@@ -59,6 +64,18 @@ type Reconciler struct {
 	// MaxConcurrentReconciles is how many AudioNodes reconcile at once
 	// (0 means 1). Reconciles of one AudioNode never overlap.
 	MaxConcurrentReconciles int
+	// Metrics reads pods' /metrics and calls their drain endpoint; nil
+	// means a client with DefaultScrapeTimeout.
+	Metrics *podmetrics.Client
+	// Resync is how often a fleet is reconciled again to re-read its pods'
+	// load (0 means DefaultResync); draining fleets are checked more often.
+	Resync time.Duration
+	// Now is the clock of the fleet decisions (nil means time.Now).
+	Now func() time.Time
+
+	initOnce sync.Once
+	mu       sync.Mutex
+	fleets   map[types.NamespacedName]*fleetState
 }
 
 // +kubebuilder:rbac:groups=audio.audionode.dev,resources=audionodes,verbs=get;list;watch
@@ -67,6 +84,9 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch
+// The password Secret is read (get only, never cached) to call a node's drain endpoint.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // SetupWithManager registers the reconciler. The manager's cache should be
 // limited to pods carrying audiov1.LabelFleet (see CacheOptions).
@@ -78,6 +98,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Pod{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
 		Named("audionode").
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
 		Complete(r)
@@ -96,6 +117,9 @@ type scope struct {
 	created  []string
 	deleted  []string
 	podsSeen bool
+
+	loads    map[string]podmetrics.Load // scraped this reconcile; absent = unknown
+	draining []string                   // pods whose drain started this reconcile
 }
 
 type phase func(context.Context, *scope) error
@@ -104,6 +128,9 @@ type phase func(context.Context, *scope) error
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	an := &audiov1.AudioNode{}
 	if err := r.Get(ctx, req.NamespacedName, an); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !an.DeletionTimestamp.IsZero() {
@@ -112,10 +139,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	s := &scope{an: an, orig: an.DeepCopy(), desired: desiredReplicas(an)}
 	var err error
-	for _, p := range []phase{r.reconcileConfig, r.reconcileService, r.observePods, r.reconcilePods} {
+	for _, p := range []phase{r.reconcileConfig, r.reconcileService, r.reconcilePDB, r.observePods, r.overlayPending, r.scrapePods, r.autoscale, r.reconcilePods} {
 		if err = p(ctx, s); err != nil {
 			break
 		}
+	}
+	if apierrors.IsConflict(err) {
+		// A pod changed under a guarded write (stale cache): the event of
+		// that change triggers a reconcile; nothing is wrong with the fleet.
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	if serr := r.patchStatus(ctx, s, err); serr != nil {
 		if apierrors.IsConflict(serr) && err == nil {
@@ -129,7 +161,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Only a spec change can fix it, and that triggers a reconcile.
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
-	return ctrl.Result{}, err
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	// Load changes produce no Kubernetes event: look again periodically,
+	// and often while a pod drains.
+	after := r.resync()
+	if s.drainingPods() > 0 {
+		after = min(after, drainResync)
+	}
+	return ctrl.Result{RequeueAfter: after}, nil
 }
 
 func (r *Reconciler) reconcileConfig(ctx context.Context, s *scope) error {
@@ -193,6 +234,9 @@ func holds(cur, want client.Object) bool {
 		c, ok := cur.(*corev1.Service)
 		return ok && c.Spec.ClusterIP == w.Spec.ClusterIP && c.Spec.PublishNotReadyAddresses == w.Spec.PublishNotReadyAddresses &&
 			equality.Semantic.DeepEqual(c.Spec.Selector, w.Spec.Selector) && equality.Semantic.DeepEqual(c.Spec.Ports, w.Spec.Ports)
+	case *policyv1.PodDisruptionBudget:
+		c, ok := cur.(*policyv1.PodDisruptionBudget)
+		return ok && equality.Semantic.DeepEqual(c.Spec, w.Spec)
 	}
 	return false
 }
@@ -304,12 +348,16 @@ func (s *scope) sets() podSets {
 	return ps
 }
 
-// reconcilePods scales to the desired count and rolls outdated pods one at a
-// time: surge one pod on the current revision, and remove an old pod only
-// once every updated pod is ready. (Issue 8 drains a pod before removal.)
+// reconcilePods scales to the desired count, recycles pods that breach
+// the recycle limits and rolls outdated pods one at a time. A pod leaves
+// gracefully (retire): it is drained through the node's admin endpoint,
+// marked with AnnotationDrain, and deleted once it has no players or its
+// drain timeout passed. Recycled pods (AnnotationRecycle) and rollouts
+// surge their replacement first.
 func (r *Reconciler) reconcilePods(ctx context.Context, s *scope) error {
 	ps := s.sets()
 	d := int(s.desired)
+	now := r.now()
 
 	// Failed pods never come back (restartPolicy Always: evicted or
 	// node-lost); remove them so a replacement is created.
@@ -319,11 +367,60 @@ func (r *Reconciler) reconcilePods(ctx context.Context, s *scope) error {
 		}
 	}
 
+	// Draining and to-be-recycled pods are not capacity.
+	var active, recycling, draining []*corev1.Pod
+	for _, p := range ps.live {
+		switch {
+		case p.Annotations[audiov1.AnnotationDrain] != "":
+			draining = append(draining, p)
+		case p.Annotations[audiov1.AnnotationRecycle] != "":
+			recycling = append(recycling, p)
+		default:
+			active = append(active, p)
+		}
+	}
+	for _, p := range draining {
+		if done, why := s.drainDone(p, now); done {
+			if err := r.deletePodWhy(ctx, s, p, removalReason(p, s.rev), why); err != nil {
+				return err
+			}
+		}
+	}
+
+	if lim, ok := limits(s.an); ok {
+		inProgress := len(recycling)
+		for _, p := range draining {
+			if p.Annotations[audiov1.AnnotationRecycle] != "" {
+				inProgress++
+			}
+		}
+		for _, c := range fleet.RecycleCandidates(s.fleetPods(active), lim, inProgress, now) {
+			i := slices.IndexFunc(active, func(p *corev1.Pod) bool { return p.Name == c.Pod.Name })
+			p := active[i]
+			if err := r.annotate(ctx, s, p, map[string]string{audiov1.AnnotationRecycle: string(c.Reason)}); err != nil {
+				return err
+			}
+			r.event(s.an, corev1.EventTypeNormal, reasonRecycling, "Recycle", "Recycling pod %s (%s: %d bytes resident, %d open FDs): a replacement comes first",
+				p.Name, c.Reason, c.Pod.RSSBytes, c.Pod.OpenFDs)
+			active = slices.Delete(active, i, i+1)
+			recycling = append(recycling, p)
+		}
+	}
+
+	var updated, old []*corev1.Pod
+	for _, p := range active {
+		if p.Labels[audiov1.LabelRevision] == s.rev {
+			updated = append(updated, p)
+		} else {
+			old = append(old, p)
+		}
+	}
+
 	create := 0
 	switch {
-	case len(ps.live) < d:
-		create = d - len(ps.live)
-	case len(ps.old) > 0 && len(ps.live) == d && d > 0:
+	case len(active) < d:
+		create = d - len(active)
+	case len(old) > 0 && len(active) == d && d > 0:
 		create = 1 // surge
 	}
 	if create > 0 {
@@ -345,19 +442,29 @@ func (r *Reconciler) reconcilePods(ctx context.Context, s *scope) error {
 			r.event(s.an, corev1.EventTypeNormal, "CreatedPod", "Create", "Created pod %s (revision %s)", name, s.rev)
 			create--
 		}
+		return nil
 	}
 
-	if excess := len(ps.live) - d; excess > 0 {
-		if len(ps.old) > 0 {
-			v := pickVictim(s.an, ps.old)
+	// A recycled pod drains once its replacement serves.
+	if len(active) >= d && allReady(active) {
+		for _, p := range recycling {
+			if err := r.retire(ctx, s, p, reasonRecycled); err != nil {
+				return err
+			}
+		}
+	}
+
+	if excess := len(active) - d; excess > 0 {
+		if len(old) > 0 {
+			v := pickVictim(s.an, old)
 			// Keep capacity during a rollout: an old ready pod goes only when
 			// the new ones serve, unless the fleet is shrinking anyway.
-			if excess > 1 || allReady(ps.updated) || !podReady(v) {
-				return r.deletePod(ctx, s, v, "Replaced")
+			if excess > 1 || allReady(updated) || !podReady(v) {
+				return r.retire(ctx, s, v, reasonReplaced)
 			}
 			return nil
 		}
-		return r.deletePod(ctx, s, pickVictim(s.an, ps.updated), "ScaledDown")
+		return r.retire(ctx, s, s.scaleDownVictim(active), reasonScaledDown)
 	}
 	return nil
 }
@@ -395,6 +502,10 @@ func pickVictim(an *audiov1.AudioNode, ps []*corev1.Pod) *corev1.Pod {
 }
 
 func (r *Reconciler) deletePod(ctx context.Context, s *scope, p *corev1.Pod, reason string) error {
+	return r.deletePodWhy(ctx, s, p, reason, "")
+}
+
+func (r *Reconciler) deletePodWhy(ctx context.Context, s *scope, p *corev1.Pod, reason, why string) error {
 	uid := p.UID
 	err := r.Delete(ctx, p, client.Preconditions{UID: &uid})
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
@@ -404,7 +515,11 @@ func (r *Reconciler) deletePod(ctx context.Context, s *scope, p *corev1.Pod, rea
 		return fmt.Errorf("delete pod %s: %w", p.Name, err)
 	}
 	s.deleted = append(s.deleted, p.Name)
-	r.event(s.an, corev1.EventTypeNormal, reason, "Delete", "Deleted pod %s", p.Name)
+	if why != "" {
+		r.event(s.an, corev1.EventTypeNormal, reason, "Delete", "Deleted pod %s: %s", p.Name, why)
+	} else {
+		r.event(s.an, corev1.EventTypeNormal, reason, "Delete", "Deleted pod %s", p.Name)
+	}
 	return nil
 }
 
@@ -427,5 +542,7 @@ func CacheOptions() cache.Options {
 		&corev1.Pod{}:       {Label: sel},
 		&corev1.Service{}:   {Label: sel},
 		&corev1.ConfigMap{}: {Label: sel},
+
+		&policyv1.PodDisruptionBudget{}: {Label: sel},
 	}}
 }

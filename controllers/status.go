@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +27,8 @@ const (
 	ReasonReconcileError   = "ReconcileError"
 	ReasonPodsFailing      = "PodsFailing"
 	ReasonAsExpected       = "AsExpected"
+	ReasonDraining         = "Draining"  // a pod drains before removal
+	ReasonRecycling        = "Recycling" // a pod breaching a recycle limit is being replaced
 )
 
 // maxPodSummaries is status.pods' maxItems in the CRD.
@@ -76,9 +79,13 @@ func computeStatus(s *scope, reconcileErr error) {
 				Phase:    podPhase(p, s.rev),
 				Revision: p.Labels[audiov1.LabelRevision],
 			}
-			// Load figures come from the metrics scraper (issue 8); keep
-			// what is already there rather than reporting zero.
-			if o, ok := old[p.Name]; ok {
+			// Load figures come from this reconcile's scrape: unset while
+			// unknown, never zero. Without a scrape (an earlier phase
+			// failed) the last figures stay.
+			if l, ok := s.loads[p.Name]; ok {
+				sum.Players, sum.PlayingPlayers = ptrTo(int32(l.Players)), ptrTo(int32(l.Playing))
+				sum.MemoryBytes, sum.OpenFDs = ptrTo(l.RSSBytes), ptrTo(l.OpenFDs)
+			} else if o, ok := old[p.Name]; ok && s.loads == nil {
 				sum.Players, sum.PlayingPlayers, sum.MemoryBytes, sum.OpenFDs = o.Players, o.PlayingPlayers, o.MemoryBytes, o.OpenFDs
 			}
 			if sum.Players != nil {
@@ -152,7 +159,23 @@ func rolloutState(s *scope) (string, string) {
 		}
 	}
 	d := int(s.desired)
+	var draining, recycling []string
+	for _, p := range ps.live {
+		drain := p.Annotations[audiov1.AnnotationDrain] != "" || slices.Contains(s.draining, p.Name)
+		switch why := p.Annotations[audiov1.AnnotationRecycle]; {
+		case why != "" && drain:
+			recycling = append(recycling, p.Name+" ("+why+", draining)")
+		case why != "":
+			recycling = append(recycling, p.Name+" ("+why+", replacement first)")
+		case drain:
+			draining = append(draining, p.Name)
+		}
+	}
 	switch {
+	case len(recycling) > 0:
+		return ReasonRecycling, trim("Replacing " + strings.Join(recycling, ", "))
+	case len(draining) > 0:
+		return ReasonDraining, trim(fmt.Sprintf("Draining %s; %d pods desired", strings.Join(draining, ", "), d))
 	case len(ps.old) > 0:
 		return ReasonRollingUpdate, fmt.Sprintf("%d of %d pods on revision %s, %d outdated", len(ps.updated), d, s.rev, len(ps.old))
 	case len(ps.live) < d || len(s.created) > 0:
@@ -168,10 +191,11 @@ func rolloutState(s *scope) (string, string) {
 // podPhase is the operator's view of a pod.
 func podPhase(p *corev1.Pod, rev string) audiov1.PodPhase {
 	_, draining := p.Annotations[audiov1.AnnotationDrain]
+	_, recycle := p.Annotations[audiov1.AnnotationRecycle]
 	switch {
 	case podTerminating(p) || draining:
 		return audiov1.PodDraining
-	case p.Labels[audiov1.LabelRevision] != rev || podFailed(p):
+	case p.Labels[audiov1.LabelRevision] != rev || podFailed(p) || recycle:
 		return audiov1.PodRecycling
 	case podReady(p):
 		return audiov1.PodServing
@@ -229,3 +253,5 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope, reconcileErr err
 	}
 	return nil
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -25,6 +25,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	audiov1 "github.com/audionode/audionode/api/v1alpha1"
+	"github.com/audionode/audionode/controllers/podmetrics"
 )
 
 // One control plane and one manager per package: starting envtest costs ~3 s.
@@ -37,7 +38,12 @@ var (
 	// benchMode: under -bench the controller is not started, so the
 	// benchmark alone drives (and times) reconciles; envtest tests skip.
 	benchMode bool
+	// clockSkew moves the reconciler's clock forward (fake time for drain
+	// timeouts and stabilisation windows); tests that move it restore it.
+	clockSkew atomic.Int64
 )
+
+func testNow() time.Time { return time.Now().Add(time.Duration(clockSkew.Load())) }
 
 func TestMain(m *testing.M) {
 	code := runMain(m)
@@ -104,7 +110,8 @@ func runMain(m *testing.M) int {
 	}
 	if !benchMode {
 		if err := (&Reconciler{Client: mgr.GetClient(), Scheme: testScheme, Recorder: mgr.GetEventRecorder("audionode-operator"),
-			APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: 4}).SetupWithManager(mgr); err != nil {
+			APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: 4,
+			Metrics: podmetrics.New(time.Second), Resync: time.Second, Now: testNow}).SetupWithManager(mgr); err != nil {
 			panic(err)
 		}
 	} else {
@@ -129,6 +136,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "cache did not sync")
 		return 1
 	}
+	defer removeNodeBinary()
 	return m.Run()
 }
 

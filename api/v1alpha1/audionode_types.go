@@ -21,6 +21,10 @@ const (
 	AnnotationDeleteFirst = "audio.audionode.dev/delete-first"
 	// AnnotationDrain on a pod marks it as draining; the operator sets it.
 	AnnotationDrain = "audio.audionode.dev/drain"
+	// AnnotationRecycle on a pod marks it for replacement (its value is the
+	// reason: MemoryLimit, OpenFDLimit, MaxAge); the operator surges a new
+	// pod first, then drains this one. The operator sets it.
+	AnnotationRecycle = "audio.audionode.dev/recycle"
 )
 
 // Condition types in status.conditions.

@@ -48,8 +48,10 @@ func New(timeout time.Duration) *Client {
 		http: &http.Client{
 			Timeout: timeout,
 			Transport: &http.Transport{
-				MaxIdleConnsPerHost:   2,
-				IdleConnTimeout:       30 * time.Second,
+				// No idle connections: a scrape every few seconds per pod
+				// costs a loopback-cheap dial, and nothing lingers for the
+				// owner to close.
+				DisableKeepAlives:     true,
 				ResponseHeaderTimeout: timeout,
 			},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
