@@ -156,6 +156,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if typ == websocket.BinaryMessage {
 			if c.sess != nil {
 				c.sess.countBinary(b)
+				if c.sess.dave != nil {
+					c.sess.dave.clientBinary(b)
+				}
 			}
 			continue
 		}
@@ -215,6 +218,9 @@ func (c *gwConn) handle(m Message) bool {
 			c.closeWith(code, "unknown encryption mode")
 			return false
 		}
+		if c.sess.dave != nil {
+			c.sess.dave.start()
+		}
 	case opHeartbeat:
 		var d heartbeatData
 		if json.Unmarshal(m.D, &d) != nil {
@@ -246,6 +252,9 @@ func (c *gwConn) handle(m Message) bool {
 			c.sess.mu.Unlock()
 		}
 	default:
+		if c.sess != nil && c.sess.dave != nil && c.sess.dave.clientJSON(m.Op, m.D) {
+			return true
+		}
 		if c.sess != nil {
 			c.sess.mu.Lock()
 			c.sess.rep.UnknownOps++

@@ -43,6 +43,8 @@ type Options struct {
 	// AcceptAny registers unknown guilds on their first Identify with the
 	// credentials given (demos, running against a real node).
 	AcceptAny bool
+	// DAVE, when set, runs the tier-2 DAVE fake (see DAVEOptions).
+	DAVE *DAVEOptions
 	// Logf, when set, receives one line per gateway event.
 	Logf func(format string, args ...any)
 }
@@ -51,6 +53,7 @@ type Options struct {
 // bot would receive them in VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE.
 type Credentials struct {
 	GuildID, UserID, SessionID, Token string
+	ChannelID                         string // the MLS group id under DAVE
 }
 
 // Server is one fake voice server: a WebSocket gateway and a UDP media

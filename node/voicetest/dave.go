@@ -1,0 +1,685 @@
+package voicetest
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/audionode/audionode/node/mls"
+	"github.com/audionode/audionode/node/voice/dave"
+)
+
+// DAVE (tier 2): with Options.DAVE set the fake plays the voice gateway's
+// external-sender role for each session's MLS group (discord-voice.md §3):
+// op 4 announces protocol version 1, op 25 carries the fake's own external
+// sender, the client's op 26 key package is collected, Add and Remove
+// proposals go out in op 27, the client's op 28 commit is relayed as op 29
+// and its Welcome as op 30 to the joiners, and each transition completes
+// with op 22 once the client answers op 23.
+//
+// The group's other members are simulated by DAVEMember values that live in
+// the fake (pure Go ones built on node/voice/dave by default, or davey
+// through test/dave/davey-peer.js). The first of them is the "ear": every
+// Opus frame the client sends is opened with the ear's view of the client's
+// sender key after transport decryption, so a frame counts as decoded only
+// when both layers open.
+
+// DAVEOptions turn on the tier-2 DAVE fake.
+type DAVEOptions struct {
+	// Members is how many simulated members join each session's group as
+	// soon as the client's key package arrives; default 1 (the ear).
+	// Negative means none at first (add them with Session.DAVEAddMembers).
+	Members int
+	// NewMember builds a simulated member; default a pure-Go member.
+	NewMember func(userID uint64) (DAVEMember, error)
+}
+
+// DAVEMember is one simulated call member inside the fake. Payloads are
+// those of the gateway ops, without sequence number or opcode.
+type DAVEMember interface {
+	UserID() uint64
+	// Start initialises the member for the channel (op 11 with recognized,
+	// op 4 version 1, op 25) and returns its bare KeyPackage (op 26).
+	Start(channelID uint64, externalSender []byte, recognized []uint64) ([]byte, error)
+	// Proposals delivers an op 27 payload; recognized lists the users in
+	// the call.
+	Proposals(payload []byte, recognized []uint64) error
+	// Commit processes an announced commit (op 29) of transition tid.
+	Commit(tid uint16, commit []byte) error
+	// Welcome joins from a Welcome (op 30) of transition tid.
+	Welcome(tid uint16, welcome []byte) error
+	// Execute completes transition tid (op 22).
+	Execute(tid uint16) error
+	// Decrypt opens one of sender's DAVE frames. Frames of the previous
+	// epoch stay decryptable for a while after a commit.
+	Decrypt(sender uint64, frame []byte) ([]byte, error)
+	Close()
+}
+
+// DAVEReport is the DAVE part of a Report.
+type DAVEReport struct {
+	Version       int    // protocol version announced in op 4
+	Epoch         uint64 // group epoch after the last relayed commit
+	Members       int    // simulated members in the group (client excluded)
+	KeyPackages   int    // op 26 from the client
+	Commits       int    // op 28 relayed as op 29
+	Welcomes      int    // op 30 sent to simulated joiners
+	IgnoredCommit int    // op 28 with nothing pending, for another epoch, or malformed
+	ReadyAcks     int    // op 23 matching the pending transition
+	Transitions   int    // op 22 sent
+	Invalid       int    // op 31 from the client
+	MemberErrors  int    // a simulated member failed a commit, welcome or proposal
+	LastError     string // the last member or relay error
+
+	Frames        uint64 // Opus frames whose DAVE layer opened
+	DecryptFailed uint64 // frames that did not open (no key, not DAVE, bad tag)
+	Plain         uint64 // non-silence frames without the 0xFAFA marker (counted in DecryptFailed too)
+	Silence       uint64 // F8 FF FE frames passed through undecrypted
+}
+
+// ErrDAVEOff is returned by DAVE methods of a server without Options.DAVE,
+// or before the session has selected a protocol.
+var ErrDAVEOff = errors.New("voicetest: DAVE not active")
+
+// Binary opcodes of client DAVE messages.
+const (
+	opDAVEKeyPackage    = dave.OpMLSKeyPackage
+	opDAVECommitWelcome = dave.OpMLSCommitWelcome
+)
+
+// daveChange is one membership change waiting for a commit.
+type daveChange struct {
+	add    []DAVEMember
+	kps    [][]byte
+	remove []uint64
+	tid    uint16 // set once the commit was relayed
+}
+
+// daveState is the external sender and delivery service of one session's
+// group. Lock order: daveState.mu, then Session.mu; member locks are never
+// held while taking either.
+type daveState struct {
+	ss   *Session
+	opts DAVEOptions
+
+	mu        sync.Mutex
+	started   bool // op 25 sent for the current gateway session
+	key       *mls.SignatureKey
+	ext       []byte
+	channel   uint64
+	groupID   []byte
+	clientKP  []byte
+	epoch     uint64
+	leaves    []uint64 // user per leaf, 0 for blank; the client included
+	members   map[uint64]DAVEMember
+	inGroup   map[uint64]bool
+	queue     []*daveChange
+	pending   *daveChange
+	nextTID   uint16
+	nextUser  uint64
+	addedInit bool
+
+	client atomic.Uint64
+	ear    atomic.Pointer[earRef]
+}
+
+type earRef struct{ m DAVEMember }
+
+func newDAVE(ss *Session, o *DAVEOptions) *daveState {
+	if o == nil {
+		return nil
+	}
+	d := &daveState{ss: ss, opts: *o, members: map[uint64]DAVEMember{}, inGroup: map[uint64]bool{}}
+	if d.opts.Members == 0 {
+		d.opts.Members = 1
+	}
+	if d.opts.NewMember == nil {
+		d.opts.NewMember = func(u uint64) (DAVEMember, error) { return NewGoMember(u), nil }
+	}
+	return d
+}
+
+func (ss *Session) daveVersion() int {
+	if ss.dave != nil {
+		return dave.MaxProtocolVersion
+	}
+	return 0
+}
+
+func (d *daveState) fail(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	d.ss.mu.Lock()
+	d.ss.rep.DAVE.MemberErrors++
+	d.ss.rep.DAVE.LastError = msg
+	d.ss.mu.Unlock()
+	d.ss.srv.logf("voicetest: dave: %s", msg)
+}
+
+func (d *daveState) report(f func(r *DAVEReport)) {
+	d.ss.mu.Lock()
+	f(&d.ss.rep.DAVE)
+	d.ss.mu.Unlock()
+}
+
+// start begins a new group after op 4: a fresh external sender key, no
+// members, op 25 to the client.
+func (d *daveState) start() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closeMembersLocked()
+	d.ss.mu.Lock()
+	creds := d.ss.creds
+	d.ss.rep.DAVE = DAVEReport{Version: dave.MaxProtocolVersion}
+	d.ss.mu.Unlock()
+	user, _ := strconv.ParseUint(creds.UserID, 10, 64)
+	d.channel, _ = strconv.ParseUint(creds.ChannelID, 10, 64)
+	d.client.Store(user)
+	d.groupID = binary.BigEndian.AppendUint64(nil, d.channel)
+	k, err := mls.GenerateSignatureKey()
+	if err != nil {
+		d.fail("signature key: %v", err)
+		return
+	}
+	es := mls.ExternalSender{SignatureKey: k.Public(), Credential: mls.Credential{Type: mls.CredentialBasic, Identity: mls.UserIdentity(1)}}
+	d.key, d.ext = k, es.Marshal()
+	d.clientKP, d.epoch, d.leaves, d.queue, d.pending = nil, 0, nil, nil, nil
+	d.nextTID, d.nextUser, d.addedInit, d.started = 1, user+1_000_000, false, true
+	if err := d.ss.SendBinary(dave.OpMLSExternalSender, d.ext); err != nil {
+		d.fail("op 25: %v", err)
+	}
+}
+
+func (d *daveState) closeMembersLocked() {
+	d.ear.Store(nil)
+	for u, m := range d.members {
+		m.Close()
+		delete(d.members, u)
+	}
+	clear(d.inGroup)
+}
+
+func (d *daveState) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closeMembersLocked()
+}
+
+// clientBinary handles a client binary frame [op][payload].
+func (d *daveState) clientBinary(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	switch b[0] {
+	case opDAVEKeyPackage:
+		d.keyPackage(b[1:])
+	case opDAVECommitWelcome:
+		d.commit(b[1:])
+	}
+}
+
+// clientJSON handles client JSON DAVE ops (23, 31); false if not one.
+func (d *daveState) clientJSON(op int, raw json.RawMessage) bool {
+	var td dave.TransitionData
+	switch op {
+	case dave.OpTransitionReady:
+		if json.Unmarshal(raw, &td) == nil {
+			d.ready(td.TransitionID)
+		}
+		return true
+	case dave.OpMLSInvalidCommitWelcome:
+		d.report(func(r *DAVEReport) { r.Invalid++ })
+		return true
+	}
+	return false
+}
+
+func (d *daveState) keyPackage(kp []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.report(func(r *DAVEReport) { r.KeyPackages++ })
+	if !d.started {
+		return
+	}
+	if _, err := mls.ParseKeyPackageMessage(kp); err != nil {
+		d.fail("client key package: %v", err)
+		return
+	}
+	if d.clientKP != nil {
+		// A fresh key package after op 31: the client re-initialised, so
+		// the call starts over with new simulated members.
+		d.closeMembersLocked()
+		d.epoch, d.leaves, d.queue, d.pending, d.addedInit = 0, nil, nil, nil, false
+	}
+	d.clientKP = append([]byte(nil), kp...)
+	d.leaves = []uint64{d.client.Load()} // the client's local group
+	if !d.addedInit && d.opts.Members > 0 {
+		d.addedInit = true
+		if _, err := d.addLocked(d.opts.Members); err != nil {
+			d.fail("initial members: %v", err)
+		}
+	}
+	d.nextLocked()
+}
+
+// recognizedLocked lists the client and every simulated member.
+func (d *daveState) recognizedLocked() []uint64 {
+	out := []uint64{d.client.Load()}
+	for u := range d.members {
+		out = append(out, u)
+	}
+	return out
+}
+
+func (d *daveState) addLocked(n int) ([]uint64, error) {
+	if !d.started {
+		return nil, ErrDAVEOff
+	}
+	c := &daveChange{}
+	var ids []uint64
+	for range n {
+		u := d.nextUser
+		d.nextUser++
+		m, err := d.opts.NewMember(u)
+		if err != nil {
+			return nil, err
+		}
+		d.members[u] = m
+		kp, err := m.Start(d.channel, d.ext, d.recognizedLocked())
+		if err != nil {
+			m.Close()
+			delete(d.members, u)
+			return nil, fmt.Errorf("voicetest: member %d start: %w", u, err)
+		}
+		c.add, c.kps = append(c.add, m), append(c.kps, kp)
+		ids = append(ids, u)
+	}
+	d.queue = append(d.queue, c)
+	return ids, nil
+}
+
+// nextLocked proposes the next queued change if none is in flight.
+func (d *daveState) nextLocked() {
+	if d.pending != nil || d.clientKP == nil || len(d.queue) == 0 {
+		return
+	}
+	c := d.queue[0]
+	d.queue = d.queue[1:]
+	var msgs []*mls.PublicMessage
+	for _, u := range c.remove {
+		leaf := -1
+		for i, lu := range d.leaves {
+			if lu == u {
+				leaf = i
+			}
+		}
+		if leaf < 0 {
+			continue
+		}
+		pm, err := mls.ExternalProposal(d.key, d.groupID, d.epoch, mls.Proposal{Type: mls.ProposalRemove, Removed: uint32(leaf)})
+		if err != nil {
+			d.fail("remove proposal: %v", err)
+			continue
+		}
+		msgs = append(msgs, pm)
+		d.ss.SendJSON(dave.OpClientDisconnect, map[string]any{"user_id": strconv.FormatUint(u, 10)})
+	}
+	var joined []string
+	for i, kp := range c.kps {
+		p, err := mls.ParseKeyPackageMessage(kp)
+		if err != nil {
+			d.fail("member key package: %v", err)
+			continue
+		}
+		pm, err := mls.ExternalProposal(d.key, d.groupID, d.epoch, mls.Proposal{Type: mls.ProposalAdd, KeyPackage: *p})
+		if err != nil {
+			d.fail("add proposal: %v", err)
+			continue
+		}
+		msgs = append(msgs, pm)
+		joined = append(joined, strconv.FormatUint(c.add[i].UserID(), 10))
+	}
+	if len(msgs) == 0 {
+		d.nextLocked()
+		return
+	}
+	if len(joined) > 0 {
+		d.ss.SendClientsConnect(joined...)
+	}
+	payload := dave.AppendProposalsPayload(msgs...)
+	rec := d.recognizedLocked()
+	for u, m := range d.members {
+		if d.inGroup[u] && !contains(c.remove, u) {
+			if err := m.Proposals(payload, rec); err != nil {
+				d.fail("member %d proposals: %v", u, err)
+			}
+		}
+	}
+	d.pending = c
+	if err := d.ss.SendBinary(dave.OpMLSProposals, payload); err != nil {
+		d.fail("op 27: %v", err)
+	}
+}
+
+func contains(s []uint64, u uint64) bool {
+	for _, x := range s {
+		if x == u {
+			return true
+		}
+	}
+	return false
+}
+
+// commit relays the client's op 28: op 29 to the group, op 30 to joiners.
+func (d *daveState) commit(payload []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.pending
+	commit, w, err := dave.SplitCommitWelcome(payload)
+	var m *mls.Message
+	if err == nil {
+		m, err = mls.ParseMessage(commit)
+	}
+	if err != nil || c == nil || c.tid != 0 || m.Public.Content.Epoch != d.epoch || (len(c.add) > 0 && w == nil) {
+		d.report(func(r *DAVEReport) { r.IgnoredCommit++ })
+		return
+	}
+	tid := d.nextTID
+	d.nextTID++
+	if d.nextTID == 0 {
+		d.nextTID = 1
+	}
+	c.tid = tid
+	wire := binary.BigEndian.AppendUint16(nil, tid)
+	if err := d.ss.SendBinary(dave.OpMLSAnnounceCommit, append(wire, commit...)); err != nil {
+		d.fail("op 29: %v", err)
+	}
+	for _, u := range c.remove {
+		if m := d.members[u]; m != nil {
+			m.Close()
+			delete(d.members, u)
+		}
+		delete(d.inGroup, u)
+		for i, lu := range d.leaves {
+			if lu == u {
+				d.leaves[i] = 0
+			}
+		}
+	}
+	for len(d.leaves) > 0 && d.leaves[len(d.leaves)-1] == 0 {
+		d.leaves = d.leaves[:len(d.leaves)-1]
+	}
+	for u, mb := range d.members {
+		if d.inGroup[u] {
+			if err := mb.Commit(tid, commit); err != nil {
+				d.fail("member %d commit: %v", u, err)
+			}
+		}
+	}
+	var welcome []byte
+	if w != nil {
+		welcome = w.Marshal()
+	}
+	for _, mb := range c.add {
+		u := mb.UserID()
+		placed := false
+		for i, lu := range d.leaves {
+			if lu == 0 {
+				d.leaves[i], placed = u, true
+				break
+			}
+		}
+		if !placed {
+			d.leaves = append(d.leaves, u)
+		}
+		if err := mb.Welcome(tid, welcome); err != nil {
+			d.fail("member %d welcome: %v", u, err)
+			continue
+		}
+		d.inGroup[u] = true
+		if d.ear.Load() == nil {
+			d.ear.Store(&earRef{mb})
+		}
+	}
+	d.epoch++
+	n := len(d.inGroup)
+	d.report(func(r *DAVEReport) {
+		r.Commits++
+		r.Welcomes += len(c.add)
+		r.Epoch, r.Members = d.epoch, n
+	})
+}
+
+// ready completes the pending transition once the client is ready.
+func (d *daveState) ready(tid uint16) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.pending
+	if c == nil || c.tid == 0 || c.tid != tid {
+		return
+	}
+	d.report(func(r *DAVEReport) { r.ReadyAcks++ })
+	d.ss.SendJSON(dave.OpExecuteTransition, map[string]any{"transition_id": tid})
+	for u, mb := range d.members {
+		if d.inGroup[u] {
+			if err := mb.Execute(tid); err != nil {
+				d.fail("member %d execute: %v", u, err)
+			}
+		}
+	}
+	d.pending = nil
+	d.report(func(r *DAVEReport) { r.Transitions++ })
+	d.nextLocked()
+}
+
+// open removes the DAVE layer of one client Opus frame (called with
+// ss.mu held); nil means it did not open.
+func (d *daveState) open(payload []byte, r *DAVEReport) []byte {
+	if isSilence(payload) {
+		r.Silence++
+		return payload
+	}
+	n := len(payload)
+	if n < 2 || payload[n-1] != 0xFA || payload[n-2] != 0xFA {
+		r.Plain++
+		r.DecryptFailed++
+		return nil
+	}
+	ear := d.ear.Load()
+	if ear == nil {
+		r.DecryptFailed++
+		return nil
+	}
+	pt, err := ear.m.Decrypt(d.client.Load(), payload)
+	if err != nil {
+		r.DecryptFailed++
+		return nil
+	}
+	r.Frames++
+	return pt
+}
+
+// DAVEAddMembers adds n simulated members to the session's group (after
+// any change already in flight) and returns their user ids.
+func (ss *Session) DAVEAddMembers(n int) ([]uint64, error) {
+	d := ss.dave
+	if d == nil {
+		return nil, ErrDAVEOff
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids, err := d.addLocked(n)
+	if err != nil {
+		return nil, err
+	}
+	d.nextLocked()
+	return ids, nil
+}
+
+// DAVERemoveMember makes a simulated member leave the call: op 13 to the
+// client and a Remove proposal. The ear (the first member) cannot leave.
+func (ss *Session) DAVERemoveMember(user uint64) error {
+	d := ss.dave
+	if d == nil {
+		return ErrDAVEOff
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.members[user] == nil {
+		return fmt.Errorf("voicetest: no simulated member %d", user)
+	}
+	if e := d.ear.Load(); e != nil && e.m.UserID() == user {
+		return fmt.Errorf("voicetest: member %d is the ear", user)
+	}
+	d.queue = append(d.queue, &daveChange{remove: []uint64{user}})
+	d.nextLocked()
+	return nil
+}
+
+// prevKeyLife is how long a receiver keeps the previous epoch's key
+// (discord-voice.md §3.5).
+const prevKeyLife = 10 * time.Second
+
+// GoMember is a simulated member built on node/voice/dave.
+type GoMember struct {
+	user uint64
+	mu   sync.Mutex
+	s    *dave.Session
+	decs map[uint64]*senderKeys
+}
+
+type senderKeys struct {
+	epoch     uint64
+	cur, prev *dave.Decryptor
+	prevUntil time.Time
+}
+
+// NewGoMember returns a pure-Go simulated member for user.
+func NewGoMember(user uint64) *GoMember {
+	return &GoMember{user: user, decs: map[uint64]*senderKeys{}}
+}
+
+// UserID implements DAVEMember.
+func (g *GoMember) UserID() uint64 { return g.user }
+
+func idsJSON(ids []uint64) json.RawMessage {
+	s := make([]string, len(ids))
+	for i, u := range ids {
+		s[i] = strconv.FormatUint(u, 10)
+	}
+	b, _ := json.Marshal(map[string]any{"user_ids": s})
+	return b
+}
+
+// Start implements DAVEMember.
+func (g *GoMember) Start(channelID uint64, ext []byte, recognized []uint64) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.s = dave.New(dave.Config{UserID: g.user, ChannelID: channelID})
+	if _, err := g.s.HandleJSON(dave.OpClientsConnect, idsJSON(recognized)); err != nil {
+		return nil, err
+	}
+	r, err := g.s.HandleJSON(dave.OpSessionDescription, json.RawMessage(`{"dave_protocol_version":1}`))
+	if err != nil {
+		return nil, err
+	}
+	if len(r) != 1 || r[0].Op != dave.OpMLSKeyPackage {
+		return nil, errors.New("voicetest: no key package")
+	}
+	if _, err := g.s.HandleBinary(dave.OpMLSExternalSender, ext); err != nil {
+		return nil, err
+	}
+	return r[0].Binary, nil
+}
+
+// Proposals implements DAVEMember; the member's own commit is dropped, as
+// the gateway forwards the client's.
+func (g *GoMember) Proposals(payload []byte, recognized []uint64) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, err := g.s.HandleJSON(dave.OpClientsConnect, idsJSON(recognized)); err != nil {
+		return err
+	}
+	_, err := g.s.HandleBinary(dave.OpMLSProposals, payload)
+	return err
+}
+
+func (g *GoMember) transition(op byte, tid uint16, b []byte) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r, err := g.s.HandleBinary(op, append(binary.BigEndian.AppendUint16(nil, tid), b...))
+	if err != nil {
+		return err
+	}
+	for _, x := range r {
+		if td, ok := x.JSON.(dave.TransitionData); ok && x.Op == dave.OpTransitionReady && td.TransitionID == tid {
+			return nil
+		}
+	}
+	return fmt.Errorf("voicetest: member %d not ready for transition %d", g.user, tid)
+}
+
+// Commit implements DAVEMember.
+func (g *GoMember) Commit(tid uint16, commit []byte) error {
+	return g.transition(dave.OpMLSAnnounceCommit, tid, commit)
+}
+
+// Welcome implements DAVEMember.
+func (g *GoMember) Welcome(tid uint16, welcome []byte) error {
+	return g.transition(dave.OpMLSWelcome, tid, welcome)
+}
+
+// Execute implements DAVEMember.
+func (g *GoMember) Execute(tid uint16) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, err := g.s.HandleJSON(dave.OpExecuteTransition, fmt.Appendf(nil, `{"transition_id":%d}`, tid))
+	return err
+}
+
+// Decrypt implements DAVEMember: the current epoch's key first, then the
+// previous epoch's for prevKeyLife after the change.
+func (g *GoMember) Decrypt(sender uint64, frame []byte) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.s == nil {
+		return nil, ErrDAVEOff
+	}
+	e, ok := g.s.Epoch()
+	if !ok {
+		return nil, dave.ErrNotReady
+	}
+	k := g.decs[sender]
+	if k == nil || k.epoch != e {
+		cur, err := g.s.Decryptor(sender)
+		if err != nil {
+			return nil, err
+		}
+		nk := &senderKeys{epoch: e, cur: cur}
+		if k != nil {
+			nk.prev, nk.prevUntil = k.cur, time.Now().Add(prevKeyLife)
+		}
+		g.decs[sender], k = nk, nk
+	}
+	pt, err := k.cur.Decrypt(frame)
+	if err != nil && k.prev != nil && time.Now().Before(k.prevUntil) {
+		if p2, err2 := k.prev.Decrypt(frame); err2 == nil {
+			return p2, nil
+		}
+	}
+	return pt, err
+}
+
+// Close implements DAVEMember.
+func (g *GoMember) Close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.s != nil {
+		g.s.Close()
+	}
+	clear(g.decs)
+}
