@@ -286,17 +286,28 @@ func (d *daveState) addLocked(n int) ([]uint64, error) {
 		d.nextUser++
 		m, err := d.opts.NewMember(u)
 		if err != nil {
+			for _, m := range c.add {
+				m.Close()
+				delete(d.members, m.UserID())
+			}
 			return nil, err
 		}
 		d.members[u] = m
-		kp, err := m.Start(d.channel, d.ext, d.recognizedLocked())
-		if err != nil {
-			m.Close()
-			delete(d.members, u)
-			return nil, fmt.Errorf("voicetest: member %d start: %w", u, err)
-		}
-		c.add, c.kps = append(c.add, m), append(c.kps, kp)
+		c.add = append(c.add, m)
 		ids = append(ids, u)
+	}
+	// Every joiner must recognise all the others in its Welcome.
+	rec := d.recognizedLocked()
+	for _, m := range c.add {
+		kp, err := m.Start(d.channel, d.ext, rec)
+		if err != nil {
+			for _, m := range c.add {
+				m.Close()
+				delete(d.members, m.UserID())
+			}
+			return nil, fmt.Errorf("voicetest: member %d start: %w", m.UserID(), err)
+		}
+		c.kps = append(c.kps, kp)
 	}
 	d.queue = append(d.queue, c)
 	return ids, nil
