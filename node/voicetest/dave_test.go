@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -249,4 +250,18 @@ func TestDAVEOffAnnouncesVersion0(t *testing.T) {
 	if _, err := ss.DAVEAddMembers(1); err != ErrDAVEOff {
 		t.Fatalf("add without DAVE: %v", err)
 	}
+}
+
+// TestDAVEGroupDavey runs the same call with davey (Rust, OpenMLS) as every
+// simulated member, the ear included.
+func TestDAVEGroupDavey(t *testing.T) {
+	d, err := StartDavey()
+	if errors.Is(err, ErrNoDavey) {
+		t.Skip("node or @snazzah/davey missing; run hack/npm-deps.sh")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	runDAVEGroup(t, &DAVEOptions{NewMember: d.Member})
 }
