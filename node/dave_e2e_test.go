@@ -89,7 +89,9 @@ func daveEndToEnd(t *testing.T, opts *voicetest.DAVEOptions) {
 	}
 	waitReport(t, vs, "leave", func(r voicetest.Report) bool { return r.DAVE.Transitions == 3 })
 	vs.ResetAudio()
-	r = waitReport(t, vs, "100 frames after the changes", func(r voicetest.Report) bool { return r.DAVE.Frames >= before+100+uint64(time.Since(start)/(40*time.Millisecond)) })
+	r = waitReport(t, vs, "100 frames after the changes", func(r voicetest.Report) bool {
+		return r.DAVE.Frames >= before+100+uint64(time.Since(start)/(40*time.Millisecond))
+	})
 	check("after join and leave", r)
 	if r.DAVE.Epoch != 3 || r.DAVE.Members != 1 || r.DAVE.Commits != 3 || r.DAVE.Welcomes != 2 {
 		t.Fatalf("gateway after changes: %+v", r.DAVE)
