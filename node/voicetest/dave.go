@@ -80,6 +80,9 @@ type DAVEReport struct {
 	DecryptFailed uint64 // frames that did not open (no key, not DAVE, bad tag)
 	Plain         uint64 // non-silence frames without the 0xFAFA marker (counted in DecryptFailed too)
 	Silence       uint64 // F8 FF FE frames passed through undecrypted
+	Passthrough   uint64 // plain frames accepted during a downgrade
+	Downgrades    int    // op 21 with protocol version 0 completed
+	Reinits       int    // op 24 (epoch 1) sent
 }
 
 // ErrDAVEOff is returned by DAVE methods of a server without Options.DAVE,
@@ -94,10 +97,11 @@ const (
 
 // daveChange is one membership change waiting for a commit.
 type daveChange struct {
-	add    []DAVEMember
-	kps    [][]byte
-	remove []uint64
-	tid    uint16 // set once the commit was relayed
+	add       []DAVEMember
+	kps       [][]byte
+	remove    []uint64
+	downgrade bool   // op 21 to protocol version 0 instead of proposals
+	tid       uint16 // set once the commit was relayed (or op 21 sent)
 }
 
 // daveState is the external sender and delivery service of one session's
@@ -126,7 +130,19 @@ type daveState struct {
 
 	client atomic.Uint64
 	ear    atomic.Pointer[earRef]
+	// retired is the ear of the group before a re-init: the client keeps
+	// sending with that group's key until the new group's op 22.
+	retired atomic.Pointer[earRef]
+	// passthrough is ptOff, ptOn after a downgrade, or ptEnding once an
+	// upgrade's op 22 is out: plain frames pass until the first DAVE one.
+	passthrough atomic.Int32
 }
+
+const (
+	ptOff int32 = iota
+	ptOn
+	ptEnding
+)
 
 type earRef struct{ m DAVEMember }
 
@@ -189,6 +205,7 @@ func (d *daveState) start() {
 	d.key, d.ext = k, es.Marshal()
 	d.clientKP, d.epoch, d.leaves, d.queue, d.pending = nil, 0, nil, nil, nil
 	d.nextTID, d.nextUser, d.addedInit, d.started = 1, user+1_000_000, false, true
+	d.passthrough.Store(ptOff)
 	if err := d.ss.SendBinary(dave.OpMLSExternalSender, d.ext); err != nil {
 		d.fail("op 25: %v", err)
 	}
@@ -196,6 +213,9 @@ func (d *daveState) start() {
 
 func (d *daveState) closeMembersLocked() {
 	d.ear.Store(nil)
+	if old := d.retired.Swap(nil); old != nil {
+		old.m.Close()
+	}
 	for u, m := range d.members {
 		m.Close()
 		delete(d.members, u)
@@ -252,7 +272,20 @@ func (d *daveState) keyPackage(kp []byte) {
 	if d.clientKP != nil {
 		// A fresh key package after op 31: the client re-initialised, so
 		// the call starts over with new simulated members.
-		d.closeMembersLocked()
+		// Retire the ear before clearing it, so that no frame in flight
+		// finds neither.
+		if old := d.ear.Load(); old != nil {
+			delete(d.members, old.m.UserID())
+			if prev := d.retired.Swap(old); prev != nil {
+				prev.m.Close()
+			}
+		}
+		d.ear.Store(nil)
+		for u, m := range d.members {
+			m.Close()
+			delete(d.members, u)
+		}
+		clear(d.inGroup)
 		d.epoch, d.leaves, d.queue, d.pending, d.addedInit = 0, nil, nil, nil, false
 	}
 	d.clientKP = append([]byte(nil), kp...)
@@ -320,6 +353,12 @@ func (d *daveState) nextLocked() {
 	}
 	c := d.queue[0]
 	d.queue = d.queue[1:]
+	if c.downgrade {
+		c.tid = d.takeTID()
+		d.pending = c
+		d.ss.SendJSON(dave.OpPrepareTransition, map[string]any{"transition_id": c.tid, "protocol_version": 0})
+		return
+	}
 	var msgs []*mls.PublicMessage
 	for _, u := range c.remove {
 		leaf := -1
@@ -395,15 +434,11 @@ func (d *daveState) commit(payload []byte) {
 	if err == nil {
 		m, err = mls.ParseMessage(commit)
 	}
-	if err != nil || c == nil || c.tid != 0 || m.Public.Content.Epoch != d.epoch || (len(c.add) > 0 && w == nil) {
+	if err != nil || c == nil || c.tid != 0 || c.downgrade || m.Public == nil || m.Public.Content.Epoch != d.epoch || (len(c.add) > 0 && w == nil) {
 		d.report(func(r *DAVEReport) { r.IgnoredCommit++ })
 		return
 	}
-	tid := d.nextTID
-	d.nextTID++
-	if d.nextTID == 0 {
-		d.nextTID = 1
-	}
+	tid := d.takeTID()
 	c.tid = tid
 	wire := binary.BigEndian.AppendUint16(nil, tid)
 	if err := d.ss.SendBinary(dave.OpMLSAnnounceCommit, append(wire, commit...)); err != nil {
@@ -465,6 +500,15 @@ func (d *daveState) commit(payload []byte) {
 	})
 }
 
+func (d *daveState) takeTID() uint16 {
+	tid := d.nextTID
+	d.nextTID++
+	if d.nextTID == 0 {
+		d.nextTID = 1 // 0 means "execute at once"
+	}
+	return tid
+}
+
 // ready completes the pending transition once the client is ready.
 func (d *daveState) ready(tid uint16) {
 	d.mu.Lock()
@@ -474,6 +518,13 @@ func (d *daveState) ready(tid uint16) {
 		return
 	}
 	d.report(func(r *DAVEReport) { r.ReadyAcks++ })
+	if c.downgrade {
+		d.passthrough.Store(ptOn)
+		d.report(func(r *DAVEReport) { r.Version, r.Downgrades = 0, r.Downgrades+1 })
+	} else if d.passthrough.Load() == ptOn {
+		d.passthrough.Store(ptEnding)
+		d.report(func(r *DAVEReport) { r.Version = dave.MaxProtocolVersion })
+	}
 	d.ss.SendJSON(dave.OpExecuteTransition, map[string]any{"transition_id": tid})
 	for u, mb := range d.members {
 		if d.inGroup[u] {
@@ -496,22 +547,34 @@ func (d *daveState) open(payload []byte, r *DAVEReport) []byte {
 	}
 	n := len(payload)
 	if n < 2 || payload[n-1] != 0xFA || payload[n-2] != 0xFA {
+		if d.passthrough.Load() != ptOff {
+			r.Passthrough++
+			return payload
+		}
 		r.Plain++
 		r.DecryptFailed++
 		return nil
 	}
-	ear := d.ear.Load()
-	if ear == nil {
-		r.DecryptFailed++
-		return nil
+	d.passthrough.CompareAndSwap(ptEnding, ptOff)
+	user := d.client.Load()
+	if ear := d.ear.Load(); ear != nil {
+		if pt, err := ear.m.Decrypt(user, payload); err == nil {
+			if old := d.retired.Swap(nil); old != nil {
+				old.m.Close() // the client has moved to the new group
+			}
+			r.Frames++
+			return pt
+		}
 	}
-	pt, err := ear.m.Decrypt(d.client.Load(), payload)
-	if err != nil {
-		r.DecryptFailed++
-		return nil
+	if old := d.retired.Load(); old != nil {
+		if pt, err := old.m.Decrypt(user, payload); err == nil {
+			r.Frames++
+			return pt
+		}
 	}
-	r.Frames++
-	return pt
+	r.DecryptFailed++
+	d.ss.srv.logf("voicetest: dave: frame %x did not open", payload[max(0, n-16):])
+	return nil
 }
 
 // DAVEAddMembers adds n simulated members to the session's group (after
@@ -549,6 +612,42 @@ func (ss *Session) DAVERemoveMember(user uint64) error {
 	d.queue = append(d.queue, &daveChange{remove: []uint64{user}})
 	d.nextLocked()
 	return nil
+}
+
+// DAVEDowngrade moves the call to protocol version 0 (op 21, then op 22
+// once the client is ready); plain frames are accepted from then on.
+func (ss *Session) DAVEDowngrade() error {
+	d := ss.dave
+	if d == nil {
+		return ErrDAVEOff
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started {
+		return ErrDAVEOff
+	}
+	d.queue = append(d.queue, &daveChange{downgrade: true})
+	d.nextLocked()
+	return nil
+}
+
+// DAVEReinit starts the group over at protocol version 1 (op 24 with epoch
+// 1, then op 25): the client answers with a fresh key package and the
+// simulated members join its new group, as in an upgrade or a sole-member
+// reset.
+func (ss *Session) DAVEReinit() error {
+	d := ss.dave
+	if d == nil {
+		return ErrDAVEOff
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started || d.pending != nil {
+		return fmt.Errorf("%w: not started or a transition is in flight", ErrDAVEOff)
+	}
+	d.ss.SendJSON(dave.OpPrepareEpoch, map[string]any{"epoch": 1, "protocol_version": dave.MaxProtocolVersion})
+	d.report(func(r *DAVEReport) { r.Reinits++ })
+	return d.ss.SendBinary(dave.OpMLSExternalSender, d.ext)
 }
 
 // prevKeyLife is how long a receiver keeps the previous epoch's key

@@ -172,7 +172,7 @@ func waitDAVE(t *testing.T, ss *Session, what string, cond func(DAVEReport) bool
 var opusFrame = []byte{0xFC, 0xFF, 0xFE}
 
 func runDAVEGroup(t *testing.T, opts *DAVEOptions) {
-	srv, err := NewServer(Options{DAVE: opts, NoDecode: true})
+	srv, err := NewServer(Options{DAVE: opts, NoDecode: true, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +235,38 @@ func runDAVEGroup(t *testing.T, opts *DAVEOptions) {
 	r = waitDAVE(t, ss, "bad frames", func(r DAVEReport) bool { return r.DecryptFailed == 2 && r.Silence == 1 })
 	if r.DAVE.Plain != 1 || r.Decrypted != want+3 {
 		t.Fatalf("report %+v", r)
+	}
+
+	// Re-init while encrypted (op 24, op 25): frames keep the old group's
+	// key until the new group's op 22, and the fake still opens them.
+	c.between.Store(false)
+	if err := ss.DAVEReinit(); err != nil {
+		t.Fatal(err)
+	}
+	c.frame(opusFrame)
+	waitDAVE(t, ss, "re-init", func(r DAVEReport) bool { return r.Transitions == 4 && r.KeyPackages == 2 && r.Epoch == 1 })
+	c.frame(opusFrame)
+	// Downgrade (op 21 version 0): the client sends plain frames.
+	if err := ss.DAVEDowngrade(); err != nil {
+		t.Fatal(err)
+	}
+	waitDAVE(t, ss, "downgrade", func(r DAVEReport) bool { return r.Downgrades == 1 && r.Version == 0 })
+	for !c.frame(opusFrame) {
+		time.Sleep(time.Millisecond)
+	}
+	waitDAVE(t, ss, "passthrough frame", func(r DAVEReport) bool { return r.Passthrough == 1 })
+	// Upgrade again: a new group, then encrypted frames only.
+	if err := ss.DAVEReinit(); err != nil {
+		t.Fatal(err)
+	}
+	waitDAVE(t, ss, "upgrade", func(r DAVEReport) bool { return r.Transitions == 6 && r.Version == 1 })
+	for range 5 {
+		c.frame(opusFrame)
+	}
+	c.raw([]byte{0xFC, 1, 2, 3})
+	r = waitDAVE(t, ss, "after upgrade", func(r DAVEReport) bool { return r.Plain == 2 })
+	if d := r.DAVE; d.Frames != want+7 || d.DecryptFailed != 3 || d.Passthrough != 1 || d.MemberErrors != 0 || d.Reinits != 2 {
+		t.Fatalf("dave %+v", d)
 	}
 }
 

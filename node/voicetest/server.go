@@ -190,6 +190,11 @@ func (s *Server) Close() error {
 	}
 	s.udp.Close()
 	s.wg.Wait()
+	for _, ss := range s.Sessions() {
+		if ss.dave != nil {
+			ss.dave.close()
+		}
+	}
 	return nil
 }
 
