@@ -17,7 +17,7 @@ import (
 // leaving must move the epoch on without a frame that fails to open or a
 // hole in the stream.
 func TestDAVEEndToEnd(t *testing.T) {
-	t.Run("go", func(t *testing.T) { daveEndToEnd(t, &voicetest.DAVEOptions{}) })
+	t.Run("go", func(t *testing.T) { daveEndToEnd(t, &voicetest.DAVEOptions{}, true) })
 	t.Run("davey", func(t *testing.T) {
 		d, err := voicetest.StartDavey()
 		if errors.Is(err, voicetest.ErrNoDavey) {
@@ -27,11 +27,13 @@ func TestDAVEEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		daveEndToEnd(t, &voicetest.DAVEOptions{NewMember: d.Member})
+		daveEndToEnd(t, &voicetest.DAVEOptions{NewMember: d.Member}, false)
 	})
 }
 
-func daveEndToEnd(t *testing.T, opts *voicetest.DAVEOptions) {
+// daveEndToEnd runs the call; reinit adds a re-init while encrypted, a
+// downgrade and an upgrade.
+func daveEndToEnd(t *testing.T, opts *voicetest.DAVEOptions, reinit bool) {
 	fake, err := voicetest.NewServer(voicetest.Options{DAVE: opts})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +45,7 @@ func daveEndToEnd(t *testing.T, opts *voicetest.DAVEOptions) {
 	c, ready, _ := dialWS(t, n, "")
 	defer c.Close()
 	sid := ready["sessionId"].(string)
-	path := wavFile(t, 20*time.Second, 44100, math.Pow(10, -12.0/20))
+	path := wavFile(t, 30*time.Second, 44100, math.Pow(10, -12.0/20))
 	track := encodedTrack(t, base, path)
 	player := base + "/v4/sessions/" + sid + "/players/77"
 	patch := fmt.Sprintf(`{"track":{"encoded":%q},"voice":{"token":"tk","endpoint":%q,"sessionId":"vs","channelId":"5"}}`, track, fake.Endpoint())
@@ -102,4 +104,35 @@ func daveEndToEnd(t *testing.T, opts *voicetest.DAVEOptions) {
 		t.Fatalf("%d frames opened, %d decoded", r.DAVE.Frames, r.DecodedFrames)
 	}
 	t.Logf("dave: %+v; arrival p99 %v max %v", r.DAVE, r.ArrivalP99, r.ArrivalMax)
+	if !reinit {
+		return
+	}
+
+	// Re-init mid-stream (op 24 epoch 1, op 25): the node sends with the
+	// old group's key until the new group's op 22, then with the new one.
+	if err := vs.DAVEReinit(); err != nil {
+		t.Fatal(err)
+	}
+	waitReport(t, vs, "re-init", func(r voicetest.Report) bool { return r.DAVE.Transitions == 4 && r.DAVE.KeyPackages == 2 })
+	mark := vs.Report().DAVE.Frames
+	vs.ResetAudio()
+	r = waitReport(t, vs, "frames after the re-init", func(r voicetest.Report) bool { return r.DAVE.Frames >= mark+100 })
+	check("after re-init", r)
+	// Downgrade to protocol 0: plain frames; then upgrade through a new group.
+	if err := vs.DAVEDowngrade(); err != nil {
+		t.Fatal(err)
+	}
+	r = waitReport(t, vs, "passthrough frames", func(r voicetest.Report) bool { return r.DAVE.Downgrades == 1 && r.DAVE.Passthrough >= 50 })
+	if err := vs.DAVEReinit(); err != nil {
+		t.Fatal(err)
+	}
+	waitReport(t, vs, "upgrade", func(r voicetest.Report) bool { return r.DAVE.Transitions == 6 && r.DAVE.Version == 1 })
+	mark = vs.Report().DAVE.Frames
+	vs.ResetAudio()
+	r = waitReport(t, vs, "frames after the upgrade", func(r voicetest.Report) bool { return r.DAVE.Frames >= mark+100 })
+	check("after upgrade", r)
+	if d := r.DAVE; d.Plain != 0 || d.Reinits != 2 || d.Epoch != 1 {
+		t.Fatalf("dave after upgrade: %+v", d)
+	}
+	t.Logf("dave: %+v", r.DAVE)
 }
