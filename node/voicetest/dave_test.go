@@ -297,3 +297,30 @@ func TestDAVEGroupDavey(t *testing.T) {
 	defer d.Close()
 	runDAVEGroup(t, &DAVEOptions{NewMember: d.Member})
 }
+
+// FuzzDAVEClientMessage feeds arbitrary client DAVE messages (binary ops
+// 26 and 28, JSON ops 23 and 31) and Opus payloads to a fake group that
+// waits for a commit: errors are counted, nothing panics.
+func FuzzDAVEClientMessage(f *testing.F) {
+	ss := newSession(&Server{}, Credentials{UserID: "42", ChannelID: "7"})
+	d := newDAVE(ss, &DAVEOptions{})
+	defer d.close()
+	d.start()
+	client := dave.New(dave.Config{UserID: 42, ChannelID: 7})
+	defer client.Close()
+	r, err := client.HandleJSON(dave.OpSessionDescription, json.RawMessage(`{"dave_protocol_version":1}`))
+	if err != nil || len(r) != 1 {
+		f.Fatal(err)
+	}
+	kp := r[0].Wire()
+	d.clientBinary(kp) // the ear is proposed; a commit is awaited
+	f.Add(kp, 23, []byte(`{"transition_id":1}`))
+	f.Add([]byte{opDAVECommitWelcome, 0, 1, 0, 1}, 31, []byte(`{}`))
+	f.Add([]byte{0xFC, 1, 0xFA, 0xFA}, 23, []byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte, op int, js []byte) {
+		d.clientBinary(b)
+		d.clientJSON(op, js)
+		var rep DAVEReport
+		d.open(b, &rep)
+	})
+}
