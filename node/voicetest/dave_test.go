@@ -284,6 +284,34 @@ func TestDAVEOffAnnouncesVersion0(t *testing.T) {
 	}
 }
 
+// TestDAVERequired: with DAVE on, an Identify without
+// max_dave_protocol_version ≥ 1 is closed with 4017, as Discord does.
+func TestDAVERequired(t *testing.T) {
+	srv, err := NewServer(Options{DAVE: &DAVEOptions{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Expect(Credentials{GuildID: "1", UserID: "2", SessionID: "3", Token: "4"})
+	c, _, err := dialRaw(t, srv, "?v=8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readOp(t, c)
+	_ = c.WriteJSON(map[string]any{"op": 0, "d": map[string]any{"server_id": "1", "user_id": "2", "session_id": "3", "token": "4", "max_dave_protocol_version": 0}})
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err := c.ReadMessage(); err != nil {
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != 4017 {
+				t.Fatalf("want close 4017, got %v", err)
+			}
+			return
+		}
+	}
+}
+
 // TestDAVEGroupDavey runs the same call with davey (Rust, OpenMLS) as every
 // simulated member, the ear included.
 func TestDAVEGroupDavey(t *testing.T) {

@@ -196,6 +196,10 @@ func (c *gwConn) handle(m Message) bool {
 				c.closeWith(4004, "authentication failed")
 				return false
 			}
+			if ss.dave != nil && (d.MaxDAVE == nil || *d.MaxDAVE < 1) {
+				c.closeWith(4017, "E2EE/DAVE protocol required") // Discord since 2026-03-02
+				return false
+			}
 			return true
 		}
 		code := ss.resume(c, d)
