@@ -35,6 +35,11 @@ type DAVEOptions struct {
 	// soon as the client's key package arrives; default 1 (the ear).
 	// Negative means none at first (add them with Session.DAVEAddMembers).
 	Members int
+	// MembersCommit makes the ear found the group and commit every change
+	// (the client's commits are then ignored, as the gateway forwards only
+	// the first): the client joins through the ear's Welcome (op 30) and
+	// processes the ear's commits (op 29). Default: the client commits.
+	MembersCommit bool
 	// NewMember builds a simulated member; default a pure-Go member.
 	NewMember func(userID uint64) (DAVEMember, error)
 }
@@ -47,8 +52,9 @@ type DAVEMember interface {
 	// op 4 version 1, op 25) and returns its bare KeyPackage (op 26).
 	Start(channelID uint64, externalSender []byte, recognized []uint64) ([]byte, error)
 	// Proposals delivers an op 27 payload; recognized lists the users in
-	// the call.
-	Proposals(payload []byte, recognized []uint64) error
+	// the call. It returns the member's own commit as an op 28 payload
+	// (commit, then Welcome if any), or nil.
+	Proposals(payload []byte, recognized []uint64) ([]byte, error)
 	// Commit processes an announced commit (op 29) of transition tid.
 	Commit(tid uint16, commit []byte) error
 	// Welcome joins from a Welcome (op 30) of transition tid.
@@ -100,8 +106,10 @@ type daveChange struct {
 	add       []DAVEMember
 	kps       [][]byte
 	remove    []uint64
-	downgrade bool   // op 21 to protocol version 0 instead of proposals
-	tid       uint16 // set once the commit was relayed (or op 21 sent)
+	addClient bool              // the client joins through a member's Welcome
+	refs      map[string]uint64 // proposal ref → user added or removed
+	downgrade bool              // op 21 to protocol version 0 instead of proposals
+	tid       uint16            // set once the commit was relayed (or op 21 sent)
 }
 
 // daveState is the external sender and delivery service of one session's
@@ -127,6 +135,7 @@ type daveState struct {
 	nextTID   uint16
 	nextUser  uint64
 	addedInit bool
+	clientIn  bool // the client is in the group (has a local group at first)
 
 	client atomic.Uint64
 	ear    atomic.Pointer[earRef]
@@ -289,11 +298,20 @@ func (d *daveState) keyPackage(kp []byte) {
 		d.epoch, d.leaves, d.queue, d.pending, d.addedInit = 0, nil, nil, nil, false
 	}
 	d.clientKP = append([]byte(nil), kp...)
-	d.leaves = []uint64{d.client.Load()} // the client's local group
+	d.leaves, d.clientIn = []uint64{d.client.Load()}, true // the client's local group
 	if !d.addedInit && d.opts.Members > 0 {
 		d.addedInit = true
 		if _, err := d.addLocked(d.opts.Members); err != nil {
 			d.fail("initial members: %v", err)
+		} else if d.opts.MembersCommit {
+			// The first member founds the group (its local epoch 0) and
+			// adds the client and the others.
+			c := d.queue[len(d.queue)-1]
+			f := c.add[0]
+			c.add, c.kps, c.addClient = c.add[1:], c.kps[1:], true
+			d.inGroup[f.UserID()] = true
+			d.ear.Store(&earRef{f})
+			d.leaves, d.clientIn = []uint64{f.UserID()}, false
 		}
 	}
 	d.nextLocked()
@@ -359,59 +377,75 @@ func (d *daveState) nextLocked() {
 		d.ss.SendJSON(dave.OpPrepareTransition, map[string]any{"transition_id": c.tid, "protocol_version": 0})
 		return
 	}
+	c.refs = map[string]uint64{}
 	var msgs []*mls.PublicMessage
-	for _, u := range c.remove {
-		leaf := -1
-		for i, lu := range d.leaves {
-			if lu == u {
-				leaf = i
-			}
-		}
-		if leaf < 0 {
-			continue
-		}
-		pm, err := mls.ExternalProposal(d.key, d.groupID, d.epoch, mls.Proposal{Type: mls.ProposalRemove, Removed: uint32(leaf)})
+	propose := func(p mls.Proposal, u uint64) {
+		pm, err := mls.ExternalProposal(d.key, d.groupID, d.epoch, p)
 		if err != nil {
-			d.fail("remove proposal: %v", err)
-			continue
+			d.fail("proposal: %v", err)
+			return
 		}
 		msgs = append(msgs, pm)
-		d.ss.SendJSON(dave.OpClientDisconnect, map[string]any{"user_id": strconv.FormatUint(u, 10)})
+		c.refs[string(mls.ProposalRef(&pm.AuthenticatedContent))] = u
 	}
-	var joined []string
+	for _, u := range c.remove {
+		for i, lu := range d.leaves {
+			if lu == u {
+				propose(mls.Proposal{Type: mls.ProposalRemove, Removed: uint32(i)}, u)
+				d.ss.SendJSON(dave.OpClientDisconnect, map[string]any{"user_id": strconv.FormatUint(u, 10)})
+			}
+		}
+	}
+	if c.addClient {
+		if p, err := mls.ParseKeyPackageMessage(d.clientKP); err == nil {
+			propose(mls.Proposal{Type: mls.ProposalAdd, KeyPackage: *p}, d.client.Load())
+		}
+	}
 	for i, kp := range c.kps {
 		p, err := mls.ParseKeyPackageMessage(kp)
 		if err != nil {
 			d.fail("member key package: %v", err)
 			continue
 		}
-		pm, err := mls.ExternalProposal(d.key, d.groupID, d.epoch, mls.Proposal{Type: mls.ProposalAdd, KeyPackage: *p})
-		if err != nil {
-			d.fail("add proposal: %v", err)
-			continue
-		}
-		msgs = append(msgs, pm)
-		joined = append(joined, strconv.FormatUint(c.add[i].UserID(), 10))
+		propose(mls.Proposal{Type: mls.ProposalAdd, KeyPackage: *p}, c.add[i].UserID())
 	}
 	if len(msgs) == 0 {
 		d.nextLocked()
 		return
 	}
-	if len(joined) > 0 {
-		d.ss.SendClientsConnect(joined...)
+	// The client must recognise every member it meets in a proposal or a
+	// Welcome.
+	var ids []string
+	for u := range d.members {
+		ids = append(ids, strconv.FormatUint(u, 10))
 	}
+	d.ss.SendClientsConnect(ids...)
 	payload := dave.AppendProposalsPayload(msgs...)
 	rec := d.recognizedLocked()
+	var memberCommit []byte
+	ear := d.ear.Load()
 	for u, m := range d.members {
 		if d.inGroup[u] && !contains(c.remove, u) {
-			if err := m.Proposals(payload, rec); err != nil {
+			cw, err := m.Proposals(payload, rec)
+			if err != nil {
 				d.fail("member %d proposals: %v", u, err)
+			}
+			if ear != nil && ear.m == m {
+				memberCommit = cw
 			}
 		}
 	}
 	d.pending = c
-	if err := d.ss.SendBinary(dave.OpMLSProposals, payload); err != nil {
-		d.fail("op 27: %v", err)
+	if d.clientIn {
+		if err := d.ss.SendBinary(dave.OpMLSProposals, payload); err != nil {
+			d.fail("op 27: %v", err)
+		}
+	}
+	if d.opts.MembersCommit {
+		// The gateway forwards the first commit: the ear's.
+		if err := d.relayLocked(c, memberCommit); err != nil {
+			d.fail("member commit: %v", err)
+		}
 	}
 }
 
@@ -424,25 +458,57 @@ func contains(s []uint64, u uint64) bool {
 	return false
 }
 
-// commit relays the client's op 28: op 29 to the group, op 30 to joiners.
+// commit handles the client's op 28.
 func (d *daveState) commit(payload []byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.pending
+	if d.opts.MembersCommit || d.relayLocked(d.pending, payload) != nil {
+		d.report(func(r *DAVEReport) { r.IgnoredCommit++ })
+	}
+}
+
+// relayLocked checks an op 28 payload for the pending change and relays
+// it: op 29 to the group, op 30 to the joiners.
+func (d *daveState) relayLocked(c *daveChange, payload []byte) error {
+	if c == nil || c.tid != 0 || c.downgrade {
+		return errors.New("voicetest: no change awaits a commit")
+	}
 	commit, w, err := dave.SplitCommitWelcome(payload)
 	var m *mls.Message
 	if err == nil {
 		m, err = mls.ParseMessage(commit)
 	}
-	if err != nil || c == nil || c.tid != 0 || c.downgrade || m.Public == nil || m.Public.Content.Epoch != d.epoch || (len(c.add) > 0 && w == nil) {
-		d.report(func(r *DAVEReport) { r.IgnoredCommit++ })
-		return
+	if err != nil {
+		return err
+	}
+	if m.Public == nil || m.Public.Content.Commit == nil || m.Public.Content.Epoch != d.epoch {
+		return errors.New("voicetest: commit for another epoch")
+	}
+	if (len(c.add) > 0 || c.addClient) && w == nil {
+		return errors.New("voicetest: adds without a Welcome")
+	}
+	// The order of application (RFC 9420 §12.3): removes, then adds in the
+	// commit's order, each into the leftmost blank leaf.
+	var added []uint64
+	for _, por := range m.Public.Content.Commit.Proposals {
+		u, ok := c.refs[string(por.Ref)]
+		if !ok {
+			return errors.New("voicetest: commit covers an unknown proposal")
+		}
+		if !contains(c.remove, u) {
+			added = append(added, u)
+		}
+	}
+	if len(added)+len(c.remove) != len(c.refs) {
+		return errors.New("voicetest: commit leaves proposals out")
 	}
 	tid := d.takeTID()
 	c.tid = tid
 	wire := binary.BigEndian.AppendUint16(nil, tid)
-	if err := d.ss.SendBinary(dave.OpMLSAnnounceCommit, append(wire, commit...)); err != nil {
-		d.fail("op 29: %v", err)
+	if d.clientIn {
+		if err := d.ss.SendBinary(dave.OpMLSAnnounceCommit, append(wire, commit...)); err != nil {
+			d.fail("op 29: %v", err)
+		}
 	}
 	for _, u := range c.remove {
 		if m := d.members[u]; m != nil {
@@ -470,8 +536,7 @@ func (d *daveState) commit(payload []byte) {
 	if w != nil {
 		welcome = w.Marshal()
 	}
-	for _, mb := range c.add {
-		u := mb.UserID()
+	for _, u := range added {
 		placed := false
 		for i, lu := range d.leaves {
 			if lu == 0 {
@@ -481,6 +546,17 @@ func (d *daveState) commit(payload []byte) {
 		}
 		if !placed {
 			d.leaves = append(d.leaves, u)
+		}
+		if u == d.client.Load() && c.addClient {
+			if err := d.ss.SendBinary(dave.OpMLSWelcome, append(wire, welcome...)); err != nil {
+				d.fail("op 30: %v", err)
+			}
+			d.clientIn = true
+			continue
+		}
+		mb := d.members[u]
+		if mb == nil {
+			continue
 		}
 		if err := mb.Welcome(tid, welcome); err != nil {
 			d.fail("member %d welcome: %v", u, err)
@@ -495,9 +571,10 @@ func (d *daveState) commit(payload []byte) {
 	n := len(d.inGroup)
 	d.report(func(r *DAVEReport) {
 		r.Commits++
-		r.Welcomes += len(c.add)
+		r.Welcomes += len(added)
 		r.Epoch, r.Members = d.epoch, n
 	})
+	return nil
 }
 
 func (d *daveState) takeTID() uint16 {
@@ -706,16 +783,20 @@ func (g *GoMember) Start(channelID uint64, ext []byte, recognized []uint64) ([]b
 	return r[0].Binary, nil
 }
 
-// Proposals implements DAVEMember; the member's own commit is dropped, as
-// the gateway forwards the client's.
-func (g *GoMember) Proposals(payload []byte, recognized []uint64) error {
+// Proposals implements DAVEMember.
+func (g *GoMember) Proposals(payload []byte, recognized []uint64) ([]byte, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, err := g.s.HandleJSON(dave.OpClientsConnect, idsJSON(recognized)); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := g.s.HandleBinary(dave.OpMLSProposals, payload)
-	return err
+	r, err := g.s.HandleBinary(dave.OpMLSProposals, payload)
+	for _, x := range r {
+		if x.Op == dave.OpMLSCommitWelcome {
+			return x.Binary, err
+		}
+	}
+	return nil, err
 }
 
 func (g *GoMember) transition(op byte, tid uint16, b []byte) error {

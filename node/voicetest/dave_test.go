@@ -213,7 +213,7 @@ func runDAVEGroup(t *testing.T, opts *DAVEOptions) {
 	want := uint64(c.sent.Load())
 	r = waitDAVE(t, ss, "all frames", func(r DAVEReport) bool { return r.Frames+r.DecryptFailed >= want })
 	d := r.DAVE
-	if d.Frames != want || d.DecryptFailed != 0 || d.MemberErrors != 0 || d.IgnoredCommit != 0 || d.Invalid != 0 || c.betweenSent.Load() != 2 || c.errs.Load() != 0 {
+	if d.Frames != want || d.DecryptFailed != 0 || d.MemberErrors != 0 || (d.IgnoredCommit != 0) != opts.MembersCommit || d.Invalid != 0 || c.betweenSent.Load() != 2 || c.errs.Load() != 0 {
 		t.Fatalf("sent %d (%d between commit and execute), client errors %d; dave %+v", want, c.betweenSent.Load(), c.errs.Load(), d)
 	}
 	if d.Welcomes != 3 || d.Commits != 3 || d.ReadyAcks != 3 || d.KeyPackages != 1 {
@@ -272,6 +272,12 @@ func runDAVEGroup(t *testing.T, opts *DAVEOptions) {
 
 func TestDAVEGroupGo(t *testing.T) { runDAVEGroup(t, &DAVEOptions{}) }
 
+// TestDAVEGroupGoMembersCommit: the client joins through a member's
+// Welcome and processes the member's commits, dropping its own.
+func TestDAVEGroupGoMembersCommit(t *testing.T) {
+	runDAVEGroup(t, &DAVEOptions{MembersCommit: true})
+}
+
 func TestDAVEOffAnnouncesVersion0(t *testing.T) {
 	srv, err := NewServer(Options{})
 	if err != nil {
@@ -323,7 +329,8 @@ func TestDAVEGroupDavey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	runDAVEGroup(t, &DAVEOptions{NewMember: d.Member})
+	t.Run("client commits", func(t *testing.T) { runDAVEGroup(t, &DAVEOptions{NewMember: d.Member}) })
+	t.Run("davey commits", func(t *testing.T) { runDAVEGroup(t, &DAVEOptions{NewMember: d.Member, MembersCommit: true}) })
 }
 
 // FuzzDAVEClientMessage feeds arbitrary client DAVE messages (binary ops

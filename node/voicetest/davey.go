@@ -167,17 +167,30 @@ func (m *DaveyMember) Start(channelID uint64, ext []byte, _ []uint64) ([]byte, e
 	return m.d.bytes(map[string]any{"cmd": "keyPackage", "name": m.name})
 }
 
-// Proposals implements DAVEMember; davey's own commit is dropped.
-func (m *DaveyMember) Proposals(payload []byte, recognized []uint64) error {
+// Proposals implements DAVEMember.
+func (m *DaveyMember) Proposals(payload []byte, recognized []uint64) ([]byte, error) {
 	if len(payload) == 0 {
-		return fmt.Errorf("voicetest: empty op 27")
+		return nil, fmt.Errorf("voicetest: empty op 27")
 	}
 	ids := make([]string, len(recognized))
 	for i, u := range recognized {
 		ids[i] = strconv.FormatUint(u, 10)
 	}
-	_, err := m.d.call(map[string]any{"cmd": "processProposals", "name": m.name, "op": int(payload[0]), "data": b64(payload[1:]), "recognized": ids})
-	return err
+	r, err := m.d.call(map[string]any{"cmd": "processProposals", "name": m.name, "op": int(payload[0]), "data": b64(payload[1:]), "recognized": ids})
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, k := range []string{"commit", "welcome"} {
+		if s, ok := r[k].(string); ok {
+			b, err := base64.StdEncoding.DecodeString(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
+		}
+	}
+	return out, nil
 }
 
 // Commit implements DAVEMember.
