@@ -67,7 +67,7 @@ type DAVEMember interface {
 	Close()
 }
 
-// DAVEReport is the DAVE part of a Report.
+// DAVEReport is the DAVE part of a Report; ResetStats leaves it alone.
 type DAVEReport struct {
 	Version       int    // protocol version announced in op 4
 	Epoch         uint64 // group epoch after the last relayed commit

@@ -6,6 +6,10 @@
 // measured per channel. Faults can be injected at any time: closes with any
 // code, withheld heartbeat ACKs, dropped UDP, dropped TCP.
 //
+// With Options.DAVE it also plays the gateway's DAVE role (external
+// sender, proposals, commit and Welcome relay, transitions) and opens the
+// DAVE layer of every frame with a simulated call member (see DAVEOptions).
+//
 // It is written from the protocol description, independently of the node's
 // voice client, so that a bug shared by both cannot hide.
 package voicetest
