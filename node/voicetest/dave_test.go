@@ -134,6 +134,21 @@ func (c *daveClient) close() {
 	c.s.Close()
 }
 
+// waitMode waits until the client has executed the last op 22: its frames
+// carry the DAVE marker (encrypted) or not. The frames it makes to look are
+// not sent; receivers tolerate the skipped nonces.
+func (c *daveClient) waitMode(t *testing.T, encrypted bool) {
+	t.Helper()
+	buf := make([]byte, 64)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		n, err := c.s.Encryptor().Encrypt(buf, opusFrame)
+		if err == nil && (n > 2 && buf[n-1] == 0xFA && buf[n-2] == 0xFA) == encrypted {
+			return
+		}
+	}
+	t.Fatalf("client never switched to encrypted=%v", encrypted)
+}
+
 // frame sends one DAVE-encrypted Opus payload in an rtpsize AES-GCM packet.
 func (c *daveClient) frame(opus []byte) bool {
 	buf := make([]byte, len(opus)+dave.MaxOverhead)
@@ -251,15 +266,15 @@ func runDAVEGroup(t *testing.T, opts *DAVEOptions) {
 		t.Fatal(err)
 	}
 	waitDAVE(t, ss, "downgrade", func(r DAVEReport) bool { return r.Downgrades == 1 && r.Version == 0 })
-	for !c.frame(opusFrame) {
-		time.Sleep(time.Millisecond)
-	}
+	c.waitMode(t, false)
+	c.frame(opusFrame)
 	waitDAVE(t, ss, "passthrough frame", func(r DAVEReport) bool { return r.Passthrough == 1 })
 	// Upgrade again: a new group, then encrypted frames only.
 	if err := ss.DAVEReinit(); err != nil {
 		t.Fatal(err)
 	}
 	waitDAVE(t, ss, "upgrade", func(r DAVEReport) bool { return r.Transitions == 6 && r.Version == 1 })
+	c.waitMode(t, true)
 	for range 5 {
 		c.frame(opusFrame)
 	}
