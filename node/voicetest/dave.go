@@ -739,11 +739,21 @@ type GoMember struct {
 	decs map[uint64]*senderKeys
 }
 
+// senderKeys are one sender's decryptors: the current epoch's and a few
+// earlier ones, each kept for prevKeyLife after it was superseded.
 type senderKeys struct {
-	epoch     uint64
-	cur, prev *dave.Decryptor
-	prevUntil time.Time
+	epoch uint64
+	cur   *dave.Decryptor
+	old   []oldKey
 }
+
+type oldKey struct {
+	d     *dave.Decryptor
+	until time.Time
+}
+
+// maxOldKeys bounds the earlier epochs kept per sender.
+const maxOldKeys = 4
 
 // NewGoMember returns a pure-Go simulated member for user.
 func NewGoMember(user uint64) *GoMember {
@@ -802,6 +812,11 @@ func (g *GoMember) Proposals(payload []byte, recognized []uint64) ([]byte, error
 func (g *GoMember) transition(op byte, tid uint16, b []byte) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	// Take every known sender's key of the epoch being left, so that its
+	// frames still open even if none arrives before the next change.
+	for sender := range g.decs {
+		_, _ = g.keysLocked(sender)
+	}
 	r, err := g.s.HandleBinary(op, append(binary.BigEndian.AppendUint16(nil, tid), b...))
 	if err != nil {
 		return err
@@ -833,10 +848,31 @@ func (g *GoMember) Execute(tid uint16) error {
 }
 
 // Decrypt implements DAVEMember: the current epoch's key first, then the
-// previous epoch's for prevKeyLife after the change.
+// earlier epochs' for prevKeyLife after each change.
 func (g *GoMember) Decrypt(sender uint64, frame []byte) ([]byte, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	k, err := g.keysLocked(sender)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := k.cur.Decrypt(frame)
+	if err == nil {
+		return pt, nil
+	}
+	now := time.Now()
+	for _, o := range k.old {
+		if now.Before(o.until) {
+			if p2, err2 := o.d.Decrypt(frame); err2 == nil {
+				return p2, nil
+			}
+		}
+	}
+	return nil, err
+}
+
+// keysLocked returns sender's decryptors, moved on to the current epoch.
+func (g *GoMember) keysLocked(sender uint64) (*senderKeys, error) {
 	if g.s == nil {
 		return nil, ErrDAVEOff
 	}
@@ -845,24 +881,22 @@ func (g *GoMember) Decrypt(sender uint64, frame []byte) ([]byte, error) {
 		return nil, dave.ErrNotReady
 	}
 	k := g.decs[sender]
-	if k == nil || k.epoch != e {
-		cur, err := g.s.Decryptor(sender)
-		if err != nil {
-			return nil, err
-		}
-		nk := &senderKeys{epoch: e, cur: cur}
-		if k != nil {
-			nk.prev, nk.prevUntil = k.cur, time.Now().Add(prevKeyLife)
-		}
-		g.decs[sender], k = nk, nk
+	if k != nil && k.epoch == e {
+		return k, nil
 	}
-	pt, err := k.cur.Decrypt(frame)
-	if err != nil && k.prev != nil && time.Now().Before(k.prevUntil) {
-		if p2, err2 := k.prev.Decrypt(frame); err2 == nil {
-			return p2, nil
+	cur, err := g.s.Decryptor(sender)
+	if err != nil {
+		return nil, err
+	}
+	nk := &senderKeys{epoch: e, cur: cur}
+	if k != nil {
+		nk.old = append(k.old, oldKey{k.cur, time.Now().Add(prevKeyLife)})
+		if len(nk.old) > maxOldKeys {
+			nk.old = nk.old[len(nk.old)-maxOldKeys:]
 		}
 	}
-	return pt, err
+	g.decs[sender] = nk
+	return nk, nil
 }
 
 // Close implements DAVEMember.
