@@ -33,7 +33,8 @@ import (
 type DAVEOptions struct {
 	// Members is how many simulated members join each session's group as
 	// soon as the client's key package arrives; default 1 (the ear).
-	// Negative means none at first (add them with Session.DAVEAddMembers).
+	// Negative means none at first (add them with Session.DAVEAddMembers);
+	// until then the client holds its audio, as it has no key.
 	Members int
 	// MembersCommit makes the ear found the group and commit every change
 	// (the client's commits are then ignored, as the gateway forwards only
@@ -279,10 +280,10 @@ func (d *daveState) keyPackage(kp []byte) {
 		return
 	}
 	if d.clientKP != nil {
-		// A fresh key package after op 31: the client re-initialised, so
-		// the call starts over with new simulated members.
-		// Retire the ear before clearing it, so that no frame in flight
-		// finds neither.
+		// A fresh key package (after op 24, or op 31 and a reset): the
+		// client re-initialised, so the group starts over with new
+		// simulated members. The ear is retired before it is cleared, so
+		// that no frame in flight finds neither.
 		if old := d.ear.Load(); old != nil {
 			delete(d.members, old.m.UserID())
 			if prev := d.retired.Swap(old); prev != nil {
