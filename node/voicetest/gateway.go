@@ -156,6 +156,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if typ == websocket.BinaryMessage {
 			if c.sess != nil {
 				c.sess.countBinary(b)
+				if c.sess.dave != nil {
+					c.sess.dave.clientBinary(b)
+				}
 			}
 			continue
 		}
@@ -193,6 +196,10 @@ func (c *gwConn) handle(m Message) bool {
 				c.closeWith(4004, "authentication failed")
 				return false
 			}
+			if ss.dave != nil && (d.MaxDAVE == nil || *d.MaxDAVE < 1) {
+				c.closeWith(4017, "E2EE/DAVE protocol required") // Discord since 2026-03-02
+				return false
+			}
 			return true
 		}
 		code := ss.resume(c, d)
@@ -214,6 +221,9 @@ func (c *gwConn) handle(m Message) bool {
 		if code := c.sess.selectProtocol(c, d); code != 0 {
 			c.closeWith(code, "unknown encryption mode")
 			return false
+		}
+		if c.sess.dave != nil {
+			c.sess.dave.start()
 		}
 	case opHeartbeat:
 		var d heartbeatData
@@ -246,6 +256,9 @@ func (c *gwConn) handle(m Message) bool {
 			c.sess.mu.Unlock()
 		}
 	default:
+		if c.sess != nil && c.sess.dave != nil && c.sess.dave.clientJSON(m.Op, m.D) {
+			return true
+		}
 		if c.sess != nil {
 			c.sess.mu.Lock()
 			c.sess.rep.UnknownOps++

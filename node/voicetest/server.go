@@ -6,6 +6,10 @@
 // measured per channel. Faults can be injected at any time: closes with any
 // code, withheld heartbeat ACKs, dropped UDP, dropped TCP.
 //
+// With Options.DAVE it also plays the gateway's DAVE role (external
+// sender, proposals, commit and Welcome relay, transitions) and opens the
+// DAVE layer of every frame with a simulated call member (see DAVEOptions).
+//
 // It is written from the protocol description, independently of the node's
 // voice client, so that a bug shared by both cannot hide.
 package voicetest
@@ -43,6 +47,8 @@ type Options struct {
 	// AcceptAny registers unknown guilds on their first Identify with the
 	// credentials given (demos, running against a real node).
 	AcceptAny bool
+	// DAVE, when set, runs the tier-2 DAVE fake (see DAVEOptions).
+	DAVE *DAVEOptions
 	// Logf, when set, receives one line per gateway event.
 	Logf func(format string, args ...any)
 }
@@ -51,6 +57,7 @@ type Options struct {
 // bot would receive them in VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE.
 type Credentials struct {
 	GuildID, UserID, SessionID, Token string
+	ChannelID                         string // the MLS group id under DAVE
 }
 
 // Server is one fake voice server: a WebSocket gateway and a UDP media
@@ -188,6 +195,11 @@ func (s *Server) Close() error {
 	}
 	s.udp.Close()
 	s.wg.Wait()
+	for _, ss := range s.Sessions() {
+		if ss.dave != nil {
+			ss.dave.close()
+		}
+	}
 	return nil
 }
 

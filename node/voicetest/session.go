@@ -71,6 +71,8 @@ type Report struct {
 	Late40                             uint64        // inter-arrivals above 40 ms
 
 	Channels [2]ChannelReport
+
+	DAVE DAVEReport // with Options.DAVE
 }
 
 // Session is the fake's view of one guild's voice session.
@@ -111,6 +113,7 @@ type Session struct {
 	pcm           []float32
 	plain         []byte
 	chans         [2]ring
+	dave          *daveState // nil without Options.DAVE
 }
 
 func newSession(s *Server, c Credentials) *Session {
@@ -119,6 +122,7 @@ func newSession(s *Server, c Credentials) *Session {
 		w = nonceWindowLoad
 	}
 	ss := &Session{srv: s, creds: c, nonceSet: make(map[uint32]struct{}, w), nonceRing: make([]uint32, w), plain: make([]byte, 2048)}
+	ss.dave = newDAVE(ss, s.opts.DAVE)
 	if !s.opts.NoDecode {
 		d, err := opus.NewDecoderWithOutput(48000, 2)
 		if err == nil {
@@ -244,7 +248,7 @@ func (ss *Session) selectProtocol(c *gwConn, d selectData) int {
 		key[i] = int(b)
 	}
 	ss.numberedLocked(opSessionDesc, map[string]any{
-		"mode": d.Data.Mode, "secret_key": key, "dave_protocol_version": 0, "audio_codec": "opus",
+		"mode": d.Data.Mode, "secret_key": key, "dave_protocol_version": ss.daveVersion(), "audio_codec": "opus",
 	})
 	ss.srv.logf("voicetest: guild %s select %s from %s:%d", ss.creds.GuildID, d.Data.Mode, d.Data.Address, d.Data.Port)
 	return 0
@@ -498,6 +502,9 @@ func (ss *Session) media(pkt []byte, h RTPHeader, now time.Time) {
 	}
 	r.Decrypted++
 	ss.checkNonce(nonce)
+	if ss.dave != nil {
+		payload = ss.dave.open(payload, &r.DAVE) // nil: counted in r.DAVE
+	}
 	silent := isSilence(payload)
 	if ss.haveLast {
 		d := h.Seq - ss.lastSeq
@@ -538,7 +545,7 @@ func (ss *Session) media(pkt []byte, h RTPHeader, now time.Time) {
 		}
 		ss.silenceRun = 0
 	}
-	if !ss.decOK {
+	if !ss.decOK || payload == nil {
 		return
 	}
 	n, err := ss.dec.DecodeToFloat32(payload, ss.pcm)

@@ -19,6 +19,9 @@ function handle(req) {
       sessions.set(req.name, ns);
       return {};
     }
+    case 'close':
+      sessions.delete(req.name);
+      return {};
     case 'setExternalSender':
       s.setExternalSender(buf(req.data));
       return {};
