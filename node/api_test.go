@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -495,5 +496,49 @@ func TestReadRoutes(t *testing.T) {
 	code, body = do(t, "GET", base+"/v4/loadtracks?identifier=/definitely/missing.mp3", "")
 	if code != 200 || !strings.Contains(string(body), `"loadType":"empty"`) {
 		t.Fatalf("loadtracks missing %d %s", code, body)
+	}
+}
+
+// TestMetricsEndpoint: unauthenticated Prometheus text with Lavalink's names,
+// process figures, frames, voice connections, load results and track ends.
+func TestMetricsEndpoint(t *testing.T) {
+	fake, err := voicetest.NewServer(voicetest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	fake.Expect(voicetest.Credentials{GuildID: "3", UserID: "1", SessionID: "vs", Token: "tk"})
+	n, base, _ := testNode(t, func(c *settings.Settings) { c.Metrics.PrometheusEnabled = true })
+	c, ready, _ := dialWS(t, n, "")
+	defer c.Close()
+	sid := ready["sessionId"].(string)
+	track := encodedTrack(t, base, toneFile(t, 20*time.Second))
+	patch := fmt.Sprintf(`{"track":{"encoded":%q},"voice":{"token":"tk","endpoint":%q,"sessionId":"vs","channelId":"7"}}`, track, fake.Endpoint())
+	if code, body := do(t, "PATCH", base+"/v4/sessions/"+sid+"/players/3", patch); code != 200 {
+		t.Fatalf("play: %d %s", code, body)
+	}
+	time.Sleep(500 * time.Millisecond)
+	do(t, "PATCH", base+"/v4/sessions/"+sid+"/players/3", `{"track":{"encoded":null}}`)
+	resp, err := noKeepAlive.Get(base + "/metrics") // no Authorization
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(b)
+	if resp.StatusCode != 200 {
+		t.Fatalf("metrics %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		"lavalink_players_total 1", "lavalink_playing_players_total 0", "process_open_fds ", "process_resident_memory_bytes ",
+		`audionode_voice_connections{state="connected"} 1`, `audionode_load_results_total{load_type="track",source="local"} 1`,
+		`audionode_track_end_total{reason="stopped"} 1`, "audionode_frames_sent_total ",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(text, "audionode_frames_sent_total 0\n") {
+		t.Error("no frames counted as sent")
 	}
 }

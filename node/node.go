@@ -85,19 +85,21 @@ func NewWith(cfg settings.Settings, log *slog.Logger, opts Options) (*Node, erro
 		st := n.sched.Stats()
 		return st.Sent, st.Nulled, st.Deficit
 	}
-	m := metrics.New(statsFunc{players: func() int { return api.Players() }, playing: func() int { return api.PlayingPlayers() }, frames: frames}, start)
+	m := metrics.New(statsFunc{players: func() int { return api.Players() }, playing: func() int { return api.PlayingPlayers() },
+		frames: frames, voice: func() (int, int) { return api.VoiceConnections() }}, start)
 	n.drainer = drain.New(drain.Hooks{
 		Players: func() int { return api.Players() },
 		Finish:  func() { api.GoingAway(); close(n.drainCh) },
 	})
 	api = server.New(cfg, log, server.Deps{
-		Loader:  loader,
-		Player:  player.Config{Opener: opener, Voice: n.voice, ValidateFilters: validateFilters},
-		Planner: planner,
-		Metrics: m.Handler(),
-		Drain:   n.drainer,
-		Started: start,
-		Frames:  frames,
+		Loader:   loader,
+		Player:   player.Config{Opener: opener, Voice: n.voice, ValidateFilters: validateFilters},
+		Planner:  planner,
+		Metrics:  m.Handler(),
+		Observer: m,
+		Drain:    n.drainer,
+		Started:  start,
+		Frames:   frames,
 	})
 	n.api = api
 	ln, err := net.Listen("tcp", cfg.Addr())
@@ -119,7 +121,10 @@ func NewWith(cfg settings.Settings, log *slog.Logger, opts Options) (*Node, erro
 type statsFunc struct {
 	players, playing func() int
 	frames           func() (uint64, uint64, uint64)
+	voice            func() (int, int)
 }
+
+func (s statsFunc) VoiceConnections() (int, int) { return s.voice() }
 
 func (s statsFunc) Players() int                     { return s.players() }
 func (s statsFunc) PlayingPlayers() int              { return s.playing() }

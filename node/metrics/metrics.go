@@ -30,6 +30,9 @@ type Stats interface {
 	// Frames returns node-wide totals of frames sent, nulled (nothing to
 	// send) and deficit (expected but missing) since start.
 	Frames() (sent, nulled, deficit uint64)
+	// VoiceConnections counts players' voice connections: connected, and
+	// held but not connected (handshaking or resuming).
+	VoiceConnections() (connected, notConnected int)
 }
 
 // Metrics owns one Prometheus registry for the node.
@@ -39,7 +42,6 @@ type Metrics struct {
 
 	loadResults  *prometheus.CounterVec
 	voiceCloses  *prometheus.CounterVec
-	voiceConns   *prometheus.GaugeVec
 	trackEvents  *prometheus.CounterVec
 	closeCodesMu sync.Mutex
 	closeCodes   map[int]prometheus.Counter // cached label values: no formatting per close
@@ -83,13 +85,22 @@ func New(stats Stats, start time.Time) *Metrics {
 	m.voiceCloses = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "audionode_voice_closes_total", Help: "Voice gateway closes by close code.",
 	}, []string{"code"})
-	m.voiceConns = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "audionode_voice_connections", Help: "Voice connections by state.",
-	}, []string{"state"})
+	for _, state := range []string{"connected", "connecting"} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "audionode_voice_connections", Help: "Voice connections by state.",
+			ConstLabels: prometheus.Labels{"state": state},
+		}, func() float64 {
+			c, n := stats.VoiceConnections()
+			if state == "connected" {
+				return float64(c)
+			}
+			return float64(n)
+		}))
+	}
 	m.trackEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "audionode_track_end_total", Help: "Tracks ended, by end reason.",
 	}, []string{"reason"})
-	m.reg.MustRegister(m.loadResults, m.voiceCloses, m.voiceConns, m.trackEvents)
+	m.reg.MustRegister(m.loadResults, m.voiceCloses, m.trackEvents)
 	return m
 }
 
@@ -120,10 +131,4 @@ func (m *Metrics) VoiceClosed(code int) {
 	}
 	m.closeCodesMu.Unlock()
 	c.Inc()
-}
-
-// VoiceConnections sets the number of connections in a state
-// (e.g. "connecting", "connected", "resuming").
-func (m *Metrics) VoiceConnections(state string, n int) {
-	m.voiceConns.WithLabelValues(state).Set(float64(n))
 }

@@ -16,13 +16,13 @@ type fakeStats struct{}
 func (fakeStats) Players() int                           { return 7 }
 func (fakeStats) PlayingPlayers() int                    { return 3 }
 func (fakeStats) Frames() (sent, nulled, deficit uint64) { return 1000, 5, 2 }
+func (fakeStats) VoiceConnections() (int, int)           { return 4, 1 }
 
 func TestExposition(t *testing.T) {
 	m := New(fakeStats{}, time.Now().Add(-2*time.Second))
 	m.LoadResult("http", "track")
 	m.LoadResult("http", "track")
 	m.VoiceClosed(4014)
-	m.VoiceConnections("connected", 4)
 	m.TrackEnded("finished")
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -44,6 +44,7 @@ func TestExposition(t *testing.T) {
 		`audionode_load_results_total{load_type="track",source="http"} 2`,
 		`audionode_voice_closes_total{code="4014"} 1`,
 		`audionode_voice_connections{state="connected"} 4`,
+		`audionode_voice_connections{state="connecting"} 1`,
 		`audionode_track_end_total{reason="finished"} 1`,
 	} {
 		if !strings.Contains(text, want) {
@@ -71,7 +72,6 @@ func TestDashboardUsesRealMetrics(t *testing.T) {
 	m := New(fakeStats{}, time.Now())
 	m.LoadResult("http", "track")
 	m.VoiceClosed(4006)
-	m.VoiceConnections("connected", 1)
 	m.TrackEnded("finished")
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))

@@ -202,6 +202,18 @@ func (p *Player) Snapshot() lavalink.Player {
 	return out
 }
 
+// Voice reports whether the player holds a voice connection and whether it
+// is connected.
+func (p *Player) Voice() (held, connected bool) {
+	p.mu.Lock()
+	c := p.conn
+	p.mu.Unlock()
+	if c == nil {
+		return false, false
+	}
+	return true, c.Connected()
+}
+
 // Frames reports the voice connection's frame counters.
 func (p *Player) Frames() (sent, nulled uint64) {
 	p.mu.Lock()

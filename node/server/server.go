@@ -40,15 +40,23 @@ type Loader interface {
 	SourceManagers() []string
 }
 
+// Observer counts what the server sees (node/metrics implements it).
+type Observer interface {
+	LoadResult(source, loadType string)
+	TrackEnded(reason string)
+	VoiceClosed(code int)
+}
+
 // Deps are the parts the server drives.
 type Deps struct {
-	Loader  Loader
-	Player  player.Config // shared by every player; Resolver defaults to Loader
-	Planner *routeplanner.Planner
-	Metrics http.Handler // nil: no metrics endpoint
-	Drain   *drain.Drainer
-	Started time.Time
-	Frames  func() (sent, nulled, deficit uint64)
+	Loader   Loader
+	Player   player.Config // shared by every player; Resolver defaults to Loader
+	Planner  *routeplanner.Planner
+	Metrics  http.Handler // nil: no metrics endpoint
+	Observer Observer     // nil: nothing counted
+	Drain    *drain.Drainer
+	Started  time.Time
+	Frames   func() (sent, nulled, deficit uint64)
 }
 
 // Server routes requests and owns the sessions.
@@ -161,6 +169,23 @@ func (s *Server) PlayingPlayers() int {
 		}
 	}
 	return n
+}
+
+// VoiceConnections counts players' voice connections: connected, and held
+// but not (yet or any more) connected.
+func (s *Server) VoiceConnections() (connected, notConnected int) {
+	for _, sess := range s.allSessions() {
+		for _, p := range sess.snapshot() {
+			held, ok := p.Voice()
+			switch {
+			case ok:
+				connected++
+			case held:
+				notConnected++
+			}
+		}
+	}
+	return connected, notConnected
 }
 
 // SessionCount reports the sessions held (live and awaiting resume).
@@ -466,6 +491,16 @@ func (s *Server) handleLoadTracks(w http.ResponseWriter, r *http.Request) {
 	res := lavalink.EmptyResult()
 	if s.deps.Loader != nil {
 		res = s.deps.Loader.Load(r.Context(), id)
+	}
+	if s.deps.Observer != nil {
+		src := "none"
+		switch {
+		case res.Track != nil:
+			src = res.Track.Info.SourceName
+		case res.Playlist != nil && len(res.Playlist.Tracks) > 0:
+			src = res.Playlist.Tracks[0].Info.SourceName
+		}
+		s.deps.Observer.LoadResult(src, string(res.LoadType))
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -55,6 +55,14 @@ func newSessionID() string {
 // emit queues a message for the client. It never blocks: a full queue
 // drops its oldest message and counts it.
 func (s *Session) emit(m lavalink.Message) {
+	if o := s.srv.deps.Observer; o != nil {
+		switch e := m.(type) {
+		case lavalink.TrackEndEvent:
+			o.TrackEnded(string(e.Reason))
+		case lavalink.WebSocketClosedEvent:
+			o.VoiceClosed(e.Code)
+		}
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		s.srv.log.Error("marshal message", "err", err)
