@@ -491,6 +491,7 @@ func (p *Player) play(ctx context.Context, t lavalink.Track, userData lavalink.O
 	pr.pending.Store(&adjust{filters: p.filters, volume: p.volume})
 	p.prod = pr
 	p.mu.Unlock()
+	p.lastPoll.Store(time.Now().UnixNano()) // the 60 s cleanup counts from the start
 	p.cur.Store(pr)
 	go p.produce(pr)
 	p.sendUpdate()
@@ -709,6 +710,25 @@ func (p *Player) checkStuck(pr *producer) {
 		p.emit(lavalink.TrackStuckEvent{GuildID: p.guildID, Track: p.trackForEvent(), ThresholdMs: p.cfg.StuckThreshold.Milliseconds()})
 		p.sendUpdate()
 	}
+}
+
+// CleanupAfter is how long a playing track may go without being polled by
+// a voice connection before it ends with "cleanup" (the reference's rule:
+// "play without a working voice connection").
+const CleanupAfter = 60 * time.Second
+
+// CheckCleanup ends the track with "cleanup" when nothing has polled the
+// player for CleanupAfter. The session's periodic tick calls it; it skips a
+// round rather than wait for a PATCH in progress.
+func (p *Player) CheckCleanup(now time.Time) {
+	if p.cur.Load() == nil || now.Sub(time.Unix(0, p.lastPoll.Load())) < CleanupAfter {
+		return
+	}
+	if !p.opMu.TryLock() {
+		return
+	}
+	defer p.opMu.Unlock()
+	p.stopTrack(lavalink.EndCleanup)
 }
 
 // CheckStuck lets the session's periodic tick detect stalls while the

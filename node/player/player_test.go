@@ -285,3 +285,21 @@ type blockOpener struct{ s *blockStream }
 func (o blockOpener) Open(context.Context, lavalink.Track, time.Duration) (audio.TrackStream, error) {
 	return o.s, nil
 }
+
+func TestCleanupWithoutPolls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := &events{}
+		p := newTestPlayer(&countStream{n: 1 << 20}, ev)
+		defer p.Close("")
+		play(t, p, track(t))
+		p.CheckCleanup(time.Now().Add(30 * time.Second))
+		if !p.HasTrack() {
+			t.Fatal("cleaned up too early")
+		}
+		p.CheckCleanup(time.Now().Add(61 * time.Second))
+		synctest.Wait()
+		if got := ev.ends(); len(got) != 1 || got[0] != lavalink.EndCleanup || p.HasTrack() {
+			t.Fatalf("ends %v", got)
+		}
+	})
+}

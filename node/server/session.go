@@ -272,6 +272,7 @@ func (s *Session) tickLoop(ctx context.Context) {
 			for _, p := range s.snapshot() {
 				if p.HasTrack() {
 					p.CheckStuck()
+					p.CheckCleanup(time.Now())
 					s.emit(lavalink.PlayerUpdateMessage{GuildID: p.GuildID(), State: p.State()})
 				}
 			}
