@@ -212,10 +212,6 @@ func (o *oggReader) dropContinuation() bool {
 	return false
 }
 
-// endOfPage reports whether the packet just returned was the last to end
-// on the current page (so the page's granule is its end).
-func (o *oggReader) endOfPage() bool { return o.seg >= o.nsegs && o.lastPage }
-
 // syncPage scans forward from the current offset for the next page that
 // passes its checks, reading at most limit bytes, and leaves it loaded.
 func (o *oggReader) syncPage(limit int64) (start int64, err error) {

@@ -63,7 +63,6 @@ type Stream struct {
 	dec  *opus.Decoder
 	enc  *opus.Encoder
 	rs   *dsp.Resampler // nil at 48 kHz
-	rsIn int
 
 	chain *dsp.Chain
 	raw   []float32

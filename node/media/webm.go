@@ -70,7 +70,6 @@ type mkvOpus struct {
 	frames    [mkvMaxLaced][2]int // offsets into block
 	nframes   int
 	frame     int
-	blockGran int64
 	gran      int64
 	buf       [8]byte
 }

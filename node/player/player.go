@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -269,7 +270,7 @@ func (p *Player) Update(ctx context.Context, u lavalink.PlayerUpdate, noReplace 
 			}
 		}
 		if len(off) > 0 {
-			return fmt.Errorf("%w: Following filters are disabled in the config: %s", ErrBadRequest, joinComma(off))
+			return fmt.Errorf("%w: Following filters are disabled in the config: %s", ErrBadRequest, strings.Join(off, ", "))
 		}
 	}
 	if f, ok := u.Filters.Get(); ok && p.cfg.ValidateFilters != nil {
@@ -375,17 +376,6 @@ func (p *Player) Update(ctx context.Context, u lavalink.PlayerUpdate, noReplace 
 		p.play(ctx, *newTrack, userData, start, end)
 	}
 	return nil
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, e := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += e
-	}
-	return out
 }
 
 func (p *Player) isClosed() bool {
