@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,15 +87,10 @@ type trackStream struct {
 // Abort cancels remote reads so a producer blocked in one returns at once.
 func (s *trackStream) Abort() { s.abort() }
 
-// SetFilters converts the Lavalink filters to the DSP chain's model (same
-// JSON field names) and applies them with the player volume.
+// SetFilters applies the filters with the player volume.
 func (s *trackStream) SetFilters(f lavalink.Filters, volume int) error {
-	df, err := toDSP(f)
-	if err != nil {
-		return err
-	}
 	s.Stream.SetVolume(volume)
-	return s.Stream.SetFilters(df)
+	return s.Stream.SetFilters(f)
 }
 
 func (s *trackStream) Close() error {
@@ -105,25 +99,6 @@ func (s *trackStream) Close() error {
 	return err
 }
 
-// toDSP maps wire filters to dsp.Filters; the two share Lavalink's field names.
-func toDSP(f lavalink.Filters) (dsp.Filters, error) {
-	var df dsp.Filters
-	b, err := json.Marshal(f)
-	if err != nil {
-		return df, err
-	}
-	if err := json.Unmarshal(b, &df); err != nil {
-		return df, err
-	}
-	return df, nil
-}
-
 // validateFilters range-checks filters at PATCH time so bad values are a
 // 400 naming the field instead of broken playback.
-func validateFilters(f lavalink.Filters) error {
-	df, err := toDSP(f)
-	if err != nil {
-		return err
-	}
-	return df.Validate()
-}
+func validateFilters(f lavalink.Filters) error { return f.Validate() }

@@ -597,21 +597,6 @@ func TestFloatToInt16(t *testing.T) {
 	}
 }
 
-func TestHas(t *testing.T) {
-	f := allFilters()
-	for _, n := range FilterNames {
-		if !f.Has(n) {
-			t.Errorf("Has(%q) = false on allFilters", n)
-		}
-		if (&Filters{}).Has(n) {
-			t.Errorf("Has(%q) = true on empty filters", n)
-		}
-	}
-	if f.Has("echo") {
-		t.Error("Has(echo) = true")
-	}
-}
-
 // TestTimescaleExactStart: a present, neutral timescale (kept in the chain
 // because another filter is active) reproduces every input frame from the
 // very first, only delayed.
