@@ -8,8 +8,6 @@ import (
 
 	"github.com/hajimehoshi/go-mp3"
 	"github.com/jfreymuth/oggvorbis"
-	"github.com/mewkiz/flac"
-	"github.com/mewkiz/flac/frame"
 )
 
 // The decoders in this file wrap pure-Go third-party libraries. They were
@@ -26,99 +24,6 @@ func recovered(err *error) {
 
 // maxThirdPartyRate bounds the sample rates handed to the resampler.
 const maxThirdPartyRate = 384000
-
-// flacDecoder decodes FLAC with github.com/mewkiz/flac.
-type flacDecoder struct {
-	st    *flac.Stream
-	sr    int
-	ch    int
-	scale float32
-	total int64
-	cur   *frame.Frame
-	idx   int
-	atEnd bool
-}
-
-func openFLAC(in *input) (d *flacDecoder, err error) {
-	defer recovered(&err)
-	var st *flac.Stream
-	if in.seekable() {
-		st, err = flac.NewSeek(in)
-	} else {
-		st, err = flac.New(in)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: flac: %w", ErrMalformed, err)
-	}
-	i := st.Info
-	if i.SampleRate < 1000 || i.SampleRate > maxThirdPartyRate || i.NChannels < 1 || i.BitsPerSample < 4 || i.BitsPerSample > 32 {
-		return nil, fmt.Errorf("%w: flac %d Hz, %d channels, %d bits", ErrUnsupported, i.SampleRate, i.NChannels, i.BitsPerSample)
-	}
-	d = &flacDecoder{st: st, sr: int(i.SampleRate), ch: int(i.NChannels), scale: 1 / float32(int64(1)<<(i.BitsPerSample-1)), total: -1}
-	if i.NSamples > 0 {
-		d.total = int64(i.NSamples)
-	}
-	return d, nil
-}
-
-func (d *flacDecoder) rate() int     { return d.sr }
-func (d *flacDecoder) frames() int64 { return d.total }
-
-func (d *flacDecoder) read(dst []float32) (n int, err error) {
-	defer recovered(&err)
-	if d.atEnd {
-		return 0, io.EOF
-	}
-	for n+1 < len(dst) {
-		if d.cur == nil || d.idx >= int(d.cur.BlockSize) {
-			f, err := d.st.ParseNext()
-			if err != nil {
-				if err == io.EOF {
-					return n, io.EOF
-				}
-				return n, fmt.Errorf("%w: flac: %w", ErrMalformed, err)
-			}
-			if len(f.Subframes) < 1 || len(f.Subframes) != d.ch {
-				return n, fmt.Errorf("%w: flac frame with %d channels", ErrMalformed, len(f.Subframes))
-			}
-			d.cur, d.idx = f, 0
-		}
-		l := d.cur.Subframes[0].Samples
-		r := l
-		if d.ch > 1 {
-			r = d.cur.Subframes[1].Samples
-		}
-		m := min(int(d.cur.BlockSize), len(l), len(r))
-		for ; d.idx < m && n+1 < len(dst); d.idx++ {
-			dst[n] = float32(l[d.idx]) * d.scale
-			dst[n+1] = float32(r[d.idx]) * d.scale
-			n += 2
-		}
-		if d.idx >= m {
-			d.idx = int(d.cur.BlockSize)
-		}
-	}
-	return n, nil
-}
-
-func (d *flacDecoder) seek(f int64) (got int64, err error) {
-	defer recovered(&err)
-	f = max(f, 0)
-	if d.total > 0 && f >= d.total {
-		f = d.total - 1 // the library refuses the end itself
-	}
-	g, err := d.st.Seek(uint64(f))
-	d.cur, d.atEnd = nil, false
-	if errors.Is(err, io.EOF) {
-		// The library cannot seek into the last frame: play nothing more.
-		d.atEnd = true
-		return f, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%w: flac seek: %w", ErrMalformed, err)
-	}
-	return int64(g), nil
-}
 
 // mp3Decoder decodes MPEG-1/2 Layer III with github.com/hajimehoshi/go-mp3,
 // which always yields 16-bit stereo.
