@@ -627,11 +627,42 @@ func lpcPredict32(s []int32, coef []int32, shift uint) {
 
 func lpcPredict64(s []int32, coef []int32, shift uint) {
 	order := len(coef)
+	switch order {
+	case 8:
+		c0, c1, c2, c3 := int64(coef[0]), int64(coef[1]), int64(coef[2]), int64(coef[3])
+		c4, c5, c6, c7 := int64(coef[4]), int64(coef[5]), int64(coef[6]), int64(coef[7])
+		for i := 8; i < len(s); i++ {
+			h := s[i-8 : i : i]
+			sum := c0*int64(h[7]) + c1*int64(h[6]) + c2*int64(h[5]) + c3*int64(h[4]) +
+				c4*int64(h[3]) + c5*int64(h[2]) + c6*int64(h[1]) + c7*int64(h[0])
+			s[i] += int32(sum >> shift)
+		}
+		return
+	case 12:
+		c0, c1, c2, c3 := int64(coef[0]), int64(coef[1]), int64(coef[2]), int64(coef[3])
+		c4, c5, c6, c7 := int64(coef[4]), int64(coef[5]), int64(coef[6]), int64(coef[7])
+		c8, c9, c10, c11 := int64(coef[8]), int64(coef[9]), int64(coef[10]), int64(coef[11])
+		for i := 12; i < len(s); i++ {
+			h := s[i-12 : i : i]
+			sum := c0*int64(h[11]) + c1*int64(h[10]) + c2*int64(h[9]) + c3*int64(h[8]) +
+				c4*int64(h[7]) + c5*int64(h[6]) + c6*int64(h[5]) + c7*int64(h[4]) +
+				c8*int64(h[3]) + c9*int64(h[2]) + c10*int64(h[1]) + c11*int64(h[0])
+			s[i] += int32(sum >> shift)
+		}
+		return
+	}
+	// Coefficients reversed so both slices run forwards.
+	var rc [32]int64
+	for j, c := range coef {
+		rc[order-1-j] = int64(c)
+	}
+	r := rc[:order]
 	for i := order; i < len(s); i++ {
 		h := s[i-order : i]
+		h = h[:len(r)]
 		var sum int64
-		for j, c := range coef {
-			sum += int64(c) * int64(h[order-1-j])
+		for j, c := range r {
+			sum += c * int64(h[j])
 		}
 		s[i] += int32(sum >> shift)
 	}
@@ -891,6 +922,9 @@ func (d *flacDecoder) seek(target int64) (int64, error) {
 	}
 	lo, hi := d.firstFrame, d.in.size
 	best, bestS := d.firstFrame, int64(0)
+	if target < int64(d.maxBlock) {
+		hi = lo // in the first frame: no search
+	}
 	for _, p := range d.seekPts {
 		off := d.firstFrame + p.offset
 		if off >= hi {

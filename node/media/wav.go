@@ -34,6 +34,9 @@ type wavDecoder struct {
 	dataLen   int64 // bytes of sample data, -1 when unknown (streamed)
 	pos       int64 // next frame
 	raw       []byte
+	mask      uint32    // WAVE_FORMAT_EXTENSIBLE speaker positions, 0 if none
+	mix       *mixer    // more than two channels
+	inter     []float32 // interleaved scratch for the mixer
 }
 
 // openWAV parses the header up to the data chunk.
@@ -86,6 +89,14 @@ func openWAV(in *input) (*wavDecoder, error) {
 				d.dataLen -= d.dataLen % int64(d.block)
 			}
 			d.raw = make([]byte, wavReadFrames*d.block)
+			if d.channels > 2 {
+				layout := defaultLayout(d.channels, false)
+				if d.mask != 0 {
+					layout = layoutFromMask(d.mask, d.channels)
+				}
+				d.mix = newMixer(layout, d.channels)
+				d.inter = make([]float32, wavReadFrames*d.channels)
+			}
 			return d, nil
 		default:
 			if err := in.skip(size + size&1); err != nil {
@@ -106,6 +117,7 @@ func (d *wavDecoder) parseFmt(b []byte) error {
 		if len(b) < 26 {
 			return fmt.Errorf("%w: short WAVE_FORMAT_EXTENSIBLE", ErrMalformed)
 		}
+		d.mask = binary.LittleEndian.Uint32(b[20:])
 		// The sub-format GUID starts with the plain format tag.
 		tag = binary.LittleEndian.Uint16(b[24:])
 	}
@@ -184,6 +196,14 @@ func (d *wavDecoder) read(dst []float32) (int, error) {
 // convert turns raw frames into stereo float32.
 func (d *wavDecoder) convert(dst []float32, raw []byte) {
 	bps := d.bits / 8
+	if d.mix != nil {
+		n := len(dst) / 2
+		for i := range n * d.channels {
+			d.inter[i] = d.sample(raw[i*bps:])
+		}
+		d.mix.mix(dst, d.inter, n)
+		return
+	}
 	for i := 0; i+1 < len(dst); i += 2 {
 		f := raw[(i/2)*d.block:]
 		l := d.sample(f)
