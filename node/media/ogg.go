@@ -73,6 +73,9 @@ type oggReader struct {
 	pkt      []byte
 	partial  bool // pkt holds the start of a packet continuing on the next page
 	lastPage bool // the current page's segments end with a complete packet
+	lastEnd  int  // segment ending the page's last complete packet, -1 if none
+	pktEnd   int  // segment that ended the packet last returned
+	discard  bool // skipPacket: drop the bytes instead of keeping them
 }
 
 func newOggReader(in *input) *oggReader {
@@ -117,6 +120,14 @@ func (o *oggReader) readPage() error {
 	o.seg, o.bodyPos = 0, 0
 	o.pageEnd = o.in.pos
 	o.lastPage = o.nsegs > 0 && o.segs[o.nsegs-1] < 255
+	o.lastEnd = -1
+	for i := o.nsegs - 1; i >= 0; i-- {
+		if o.segs[i] < 255 {
+			o.lastEnd = i
+			break
+		}
+	}
+	o.pktEnd = -2
 	return nil
 }
 
@@ -185,17 +196,40 @@ func (o *oggReader) packet() ([]byte, error) {
 		}
 		l := int(o.segs[o.seg])
 		o.seg++
-		if len(o.pkt)+l > oggMaxPacket {
-			return nil, fmt.Errorf("%w: packet over %d bytes", ErrMalformed, oggMaxPacket)
+		if !o.discard {
+			if len(o.pkt)+l > oggMaxPacket {
+				return nil, fmt.Errorf("%w: packet over %d bytes", ErrMalformed, oggMaxPacket)
+			}
+			o.pkt = append(o.pkt, o.body[o.bodyPos:o.bodyPos+l]...)
 		}
-		o.pkt = append(o.pkt, o.body[o.bodyPos:o.bodyPos+l]...)
 		o.bodyPos += l
 		if l < 255 {
 			o.partial = false
+			o.pktEnd = o.seg - 1
 			return o.pkt, nil
 		}
 		o.partial = true
 	}
+}
+
+// skipPacket drops the next packet without keeping it, whatever its size
+// (a Vorbis comment header can carry megabytes of cover art).
+func (o *oggReader) skipPacket() error {
+	o.discard = true
+	_, err := o.packet()
+	o.discard = false
+	o.pkt = o.pkt[:0]
+	return err
+}
+
+// endGranule returns the page granule when the packet last returned is the
+// last one completed on its page (the granule is then where its audio
+// ends), else -1.
+func (o *oggReader) endGranule() int64 {
+	if o.pktEnd == o.lastEnd && o.pktEnd >= 0 {
+		return o.granule
+	}
+	return -1
 }
 
 // dropContinuation skips the segments that finish a packet begun on an

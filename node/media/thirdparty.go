@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/hajimehoshi/go-mp3"
-	"github.com/jfreymuth/oggvorbis"
 )
 
 // The decoders in this file wrap pure-Go third-party libraries. They were
@@ -107,77 +106,4 @@ func (d *mp3Decoder) seek(f int64) (got int64, err error) {
 	d.drop = 0
 	d.pos = max(off/4-d.gap.skip, 0)
 	return d.pos, nil
-}
-
-// vorbisDecoder decodes Ogg Vorbis with github.com/jfreymuth/oggvorbis.
-type vorbisDecoder struct {
-	r     *oggvorbis.Reader
-	ch    int
-	right int // index of the front right channel
-	buf   []float32
-}
-
-func openVorbis(in *input) (d *vorbisDecoder, err error) {
-	defer recovered(&err)
-	var src io.Reader = in
-	if !in.seekable() {
-		src = struct{ io.Reader }{in}
-	}
-	r, err := oggvorbis.NewReader(src)
-	if err != nil {
-		return nil, fmt.Errorf("%w: vorbis: %w", ErrMalformed, err)
-	}
-	if sr := r.SampleRate(); sr < 1000 || sr > maxThirdPartyRate || r.Channels() < 1 || r.Channels() > 255 {
-		return nil, fmt.Errorf("%w: vorbis %d Hz, %d channels", ErrUnsupported, sr, r.Channels())
-	}
-	d = &vorbisDecoder{r: r, ch: r.Channels(), buf: make([]float32, 1024*r.Channels()), right: min(1, r.Channels()-1)}
-	// Vorbis orders 3 and 5–8 channels L, C, R, …; 2 and 4 are L, R, ….
-	if d.ch == 3 || d.ch >= 5 {
-		d.right = 2
-	}
-	return d, nil
-}
-
-func (d *vorbisDecoder) rate() int { return d.r.SampleRate() }
-
-func (d *vorbisDecoder) frames() (n int64) {
-	defer func() {
-		if recover() != nil {
-			n = -1
-		}
-	}()
-	if l := d.r.Length(); l > 0 {
-		return l
-	}
-	return -1
-}
-
-func (d *vorbisDecoder) read(dst []float32) (n int, err error) {
-	defer recovered(&err)
-	want := min(len(dst)/2, len(d.buf)/d.ch) * d.ch
-	k, err := d.r.Read(d.buf[:want])
-	k -= k % d.ch
-	for i := 0; i < k; i += d.ch {
-		dst[n], dst[n+1] = d.buf[i], d.buf[i+d.right]
-		n += 2
-	}
-	if err == io.EOF {
-		return n, io.EOF
-	}
-	if err != nil {
-		return n, fmt.Errorf("%w: vorbis: %w", ErrMalformed, err)
-	}
-	if n == 0 {
-		// oggvorbis returns 0, nil between packets; try once more.
-		return d.read(dst)
-	}
-	return n, nil
-}
-
-func (d *vorbisDecoder) seek(f int64) (got int64, err error) {
-	defer recovered(&err)
-	if err := d.r.SetPosition(max(f, 0)); err != nil {
-		return 0, fmt.Errorf("%w: vorbis seek: %w", ErrMalformed, err)
-	}
-	return d.r.Position(), nil
 }
