@@ -445,6 +445,8 @@ func TestAllocs(t *testing.T) {
 		{"opus 60 ms filters", "tone60.opus", 100, eq},
 		{"webm passthrough", "tone.mka", 100, dsp.Filters{}},
 		{"webm transcode", "tone.webm", 50, dsp.Filters{}},
+		{"flac 44.1k", "s16_44k.flac", 100, dsp.Filters{}},
+		{"flac 96k 24-bit", "s24_96k.flac", 100, dsp.Filters{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,185 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/audionode/audionode/node/audio"
+)
+
+// TestVorbisAllocs measures what the Vorbis path allocates per 20 ms
+// frame: jfreymuth/vorbis allocates inside every packet decode (a bit
+// reader, floor vectors boxed in interfaces, residue scratch), which
+// DecodeInto into our buffer cannot avoid. The test pins the figure so a
+// regression on our side shows.
+func TestVorbisAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations differ under the race detector")
+	}
+	s := openFile(t, "tone.ogg", DefaultOptions())
+	buf := make([]byte, audio.MaxOpusFrame)
+	for range 10 {
+		if _, err := s.ReadFrame(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := s.ReadFrame(buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.2f allocations per 20 ms frame", allocs)
+	if allocs > 8 {
+		t.Errorf("%v allocations per frame", allocs)
+	}
+}
+
+// chainedOgg concatenates two Ogg files made by ffmpeg: the first with the
+// standard tone, the second with 660 Hz on every channel (mono when
+// mono2), as an Icecast source sends one logical stream per song.
+func chainedOgg(t *testing.T, codec string, mono2 bool) []byte {
+	t.Helper()
+	dir := filepath.Dir(media(t, "tone.ogg"))
+	var out []byte
+	for i, expr := range []string{toneExpr, "0.25118864*sin(2*PI*660*t)|0.25118864*sin(2*PI*660*t)"} {
+		p := filepath.Join(dir, "chain"+itoa(i)+codec+".ogg")
+		args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "aevalsrc=" + expr + ":s=48000:d=1"}
+		if codec == "vorbis" {
+			args = append(args, "-c:a", "libvorbis", "-q:a", "5")
+		} else {
+			args = append(args, "-c:a", "libopus", "-b:a", "128k")
+		}
+		if i == 1 && mono2 {
+			args = append(args, "-ac", "1")
+		}
+		if b, err := exec.Command("ffmpeg", append(args, "-map_metadata", "-1", p)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
+}
+
+// TestOggChained plays two chained links through a stream (not
+// seekable) and checks that the second link's audio follows the first.
+func TestOggChained(t *testing.T) {
+	for _, tc := range []struct {
+		codec string
+		mono2 bool
+	}{{"vorbis", false}, {"vorbis", true}, {"opus", false}, {"opus", true}} {
+		t.Run(tc.codec+map[bool]string{false: "", true: "-mono"}[tc.mono2], func(t *testing.T) {
+			data := chainedOgg(t, tc.codec, tc.mono2)
+			s, err := Open(context.Background(), struct{ io.Reader }{bytes.NewReader(data)}, DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			pcm, _ := decodeAll(t, s, 0, nil)
+			frames := len(pcm) / frameLen
+			if frames < 99 || frames > 102 {
+				t.Errorf("%d frames, want 100", frames)
+			}
+			if f := dominant(channel(pcm[2*12000:2*36000], 1)); f != toneR {
+				t.Errorf("first link: right channel at %v Hz", f)
+			}
+			for c := range 2 {
+				if f := dominant(channel(pcm[2*60000:2*84000], c)); f != 660 {
+					t.Errorf("second link: channel %d at %v Hz", c, f)
+				}
+			}
+			if tc.codec == "vorbis" && s.pcm.(*vorbisDecoder).links != 1 {
+				t.Errorf("%d links after the first", s.pcm.(*vorbisDecoder).links)
+			}
+		})
+	}
+}
+
+// vorbisPCM reads n stereo frames (fewer at the end) from d.
+func vorbisPCM(t *testing.T, d *vorbisDecoder, n int) []float32 {
+	t.Helper()
+	out := make([]float32, 2*n)
+	k := 0
+	for k < len(out) {
+		m, err := d.read(out[k:])
+		k += m
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out[:k]
+}
+
+// TestVorbisSeekExact seeks a 20 s file (pages bisected) to single
+// samples and compares what follows with a decode from the start: the
+// samples must be the same, since a Vorbis packet depends only on the one
+// before it.
+func TestVorbisSeekExact(t *testing.T) {
+	p := filepath.Join(filepath.Dir(media(t, "tone.ogg")), "long.ogg")
+	if b, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+		"aevalsrc="+noiseExpr(2)+":s=44100:d=20", "-c:a", "libvorbis", "-q:a", "4", p).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := openVorbis(newInput(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.frames() != 20*44100 {
+		t.Errorf("%d frames, want %d", d.frames(), 20*44100)
+	}
+	all := vorbisPCM(t, d, 21*44100)
+	if len(all) != 2*20*44100 {
+		t.Errorf("decoded %d frames, want %d", len(all)/2, 20*44100)
+	}
+	// ffmpeg's own decoder agrees to float rounding, sample for sample.
+	ref, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-i", p, "-f", "f32le", "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ref)/4 != len(all) {
+		t.Errorf("ffmpeg decodes %d frames, we %d", len(ref)/8, len(all)/2)
+	}
+	var worst float64
+	for i := range min(len(all), len(ref)/4) {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(ref[4*i:]))
+		worst = max(worst, math.Abs(float64(v-all[i])))
+	}
+	if worst > 1e-4 {
+		t.Errorf("differs from ffmpeg by up to %g", worst)
+	}
+	for _, target := range []int64{441000, 0, 1, 1000, 44100*7 + 13, 44100 * 19, 20*44100 - 5, 20 * 44100} {
+		got, err := d.seek(target)
+		if err != nil || got != target {
+			t.Fatalf("seek %d: %d, %v", target, got, err)
+		}
+		pcm := vorbisPCM(t, d, 4096)
+		want := all[2*target:]
+		want = want[:min(len(want), len(pcm))]
+		if len(pcm) != min(2*4096, len(all)-2*int(target)) {
+			t.Fatalf("after seek to %d: %d frames", target, len(pcm)/2)
+		}
+		for i := range want {
+			if pcm[i] != want[i] {
+				t.Fatalf("after seek to %d: sample %d is %v, want %v", target, i, pcm[i], want[i])
+			}
+		}
+	}
+}
