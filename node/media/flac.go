@@ -409,9 +409,10 @@ func (d *flacDecoder) decodeFrame(check bool) (flacHeader, error) {
 		}
 		d.br.reset(b[h.len:])
 		err := d.decodeSubframes(h)
-		if d.br.over() && len(b) == want && want < flacMaxFrame {
-			// The frame is longer than the window: look further.
-			want = min(want*4, flacMaxFrame)
+		if d.br.over() && d.rerr == nil && len(b) < flacMaxFrame {
+			// The frame is longer than what the window holds (fill stops
+			// short only at the end of the input): look further.
+			want = min(len(b)*4, flacMaxFrame)
 			d.grow(want)
 			continue
 		}
