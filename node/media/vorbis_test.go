@@ -2,10 +2,10 @@ package media
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math"
 	"context"
+	"encoding/binary"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
