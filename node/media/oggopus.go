@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/audionode/audionode/node/opus"
 )
@@ -16,6 +17,7 @@ type oggOpus struct {
 	dataStart int64 // offset of the first audio page
 	gran      int64 // start of the next packet
 	last      int64 // granule of the last page, -1 when unknown
+	gain      float32
 }
 
 // parseOpusHead checks an identification header. Channel mapping family 0
@@ -37,6 +39,16 @@ func parseOpusHead(p []byte) (channels, preSkip int, err error) {
 	return channels, preSkip, nil
 }
 
+// opusHeadGain converts OpusHead's output gain (Q7.8 dB, RFC 7845 §5.1)
+// to a factor; p is at least 19 bytes.
+func opusHeadGain(p []byte) float32 {
+	q := int16(binary.LittleEndian.Uint16(p[16:]))
+	if q == 0 {
+		return 1
+	}
+	return float32(math.Pow(10, float64(q)/(20*256)))
+}
+
 func openOggOpus(in *input) (*oggOpus, error) {
 	o := newOggReader(in)
 	head, err := o.packet()
@@ -47,6 +59,7 @@ func openOggOpus(in *input) (*oggOpus, error) {
 	if s.channels, s.pre, err = parseOpusHead(head); err != nil {
 		return nil, err
 	}
+	s.gain = opusHeadGain(head)
 	tags, err := o.packet()
 	if err != nil {
 		return nil, fmt.Errorf("%w: OpusTags: %w", ErrMalformed, err)
@@ -66,6 +79,8 @@ func openOggOpus(in *input) (*oggOpus, error) {
 }
 
 func (s *oggOpus) preSkip() int { return s.pre }
+
+func (s *oggOpus) outputGain() float32 { return s.gain }
 func (s *oggOpus) end() int64   { return s.last }
 
 func (s *oggOpus) next() ([]byte, int64, error) {
@@ -75,7 +90,13 @@ func (s *oggOpus) next() ([]byte, int64, error) {
 			return nil, 0, err
 		}
 		// Headers of a chained link, empty and broken packets carry no audio.
-		if bytes.HasPrefix(pkt, []byte("OpusHead")) || bytes.HasPrefix(pkt, []byte("OpusTags")) {
+		if bytes.HasPrefix(pkt, []byte("OpusHead")) {
+			if len(pkt) >= 19 {
+				s.gain = opusHeadGain(pkt)
+			}
+			continue
+		}
+		if bytes.HasPrefix(pkt, []byte("OpusTags")) {
 			continue
 		}
 		n, err := opus.PacketSamples(pkt)

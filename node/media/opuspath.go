@@ -78,7 +78,7 @@ func (s *Stream) readOpus(dst []byte) (int, error) {
 // tryPass sends a source packet untouched when the chain is the identity
 // and the output is on the packet grid.
 func (s *Stream) tryPass(dst []byte) (int, bool, error) {
-	if s.opts.DisablePassthrough || s.skip > 0 || !s.chain.IsIdentity() {
+	if s.opts.DisablePassthrough || s.skip > 0 || !s.chain.IsIdentity() || s.outputGain() != 1 {
 		return 0, false, nil
 	}
 	var pkt []byte
@@ -147,6 +147,7 @@ func (s *Stream) decodeNext() error {
 				continue
 			}
 		}
+		applyGain(s.fifo[:2*n], s.outputGain())
 		// Drop the end padding the last page's granule trims (RFC 7845 §4.4).
 		if e := s.pkts.end(); e >= 0 && start+int64(n) > e {
 			n = int(max(e-start, 0))
@@ -169,6 +170,7 @@ func (s *Stream) decodePrev(pkt []byte) {
 	if err != nil {
 		return
 	}
+	applyGain(s.fifo[:2*n], s.outputGain())
 	room := len(s.prev) / 2
 	if n >= room {
 		copy(s.prev, s.fifo[2*(n-room):2*n])
@@ -251,4 +253,22 @@ func (s *Stream) seekOpus(pos time.Duration) error {
 	}
 	s.pos.Store(s.nextStart - pre)
 	return nil
+}
+
+// outputGain is the source's OpusHead output gain as a factor. A source
+// with a gain is always decoded: passthrough would skip it.
+func (s *Stream) outputGain() float32 {
+	if g, ok := s.pkts.(interface{ outputGain() float32 }); ok {
+		return g.outputGain()
+	}
+	return 1
+}
+
+func applyGain(x []float32, g float32) {
+	if g == 1 {
+		return
+	}
+	for i := range x {
+		x[i] *= g
+	}
 }

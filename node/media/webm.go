@@ -72,6 +72,7 @@ type mkvOpus struct {
 	frame     int
 	gran      int64
 	buf       [8]byte
+	gain      float32 // OpusHead output gain
 }
 
 type mkvCue struct {
@@ -155,7 +156,7 @@ func (m *mkvOpus) skip(size int64) error {
 }
 
 func openWebM(in *input) (*mkvOpus, error) {
-	m := &mkvOpus{in: in, scale: 1000000, last: -1, cuesAt: -1, firstClus: -1, block: make([]byte, 0, 4096)}
+	m := &mkvOpus{in: in, scale: 1000000, last: -1, gain: 1, cuesAt: -1, firstClus: -1, block: make([]byte, 0, 4096)}
 	id, size, err := m.header()
 	if err != nil || id != idEBML {
 		return nil, fmt.Errorf("%w: no EBML header", ErrMalformed)
@@ -284,8 +285,10 @@ func (m *mkvOpus) parseTrack(b []byte) {
 	if delay >= 0 {
 		pre = int(delay * 48000 / 1e9)
 	}
-	m.track, m.pre = num, pre
+	m.track, m.pre, m.gain = num, pre, opusHeadGain(priv)
 }
+
+func (m *mkvOpus) outputGain() float32 { return m.gain }
 
 // parseHeader reads an element header from memory.
 func parseHeader(b []byte) (id, size int64, n int, err error) {
