@@ -81,7 +81,7 @@ func openOggOpus(in *input) (*oggOpus, error) {
 func (s *oggOpus) preSkip() int { return s.pre }
 
 func (s *oggOpus) outputGain() float32 { return s.gain }
-func (s *oggOpus) end() int64   { return s.last }
+func (s *oggOpus) end() int64          { return s.last }
 
 func (s *oggOpus) next() ([]byte, int64, error) {
 	for {
