@@ -6,6 +6,9 @@ import (
 	"encoding/binary"
 	"math"
 	"testing"
+	"time"
+
+	"github.com/audionode/audionode/node/audio"
 )
 
 // withOutputGain sets the OpusHead output gain (Q7.8 dB) of an Ogg Opus
@@ -44,5 +47,40 @@ func TestOpusOutputGain(t *testing.T) {
 	}
 	if d := levels[-6*256] - levels[0]; math.Abs(d+6) > 0.2 {
 		t.Errorf("output gain changed the level by %.2f dB, want -6", d)
+	}
+}
+
+// TestPeekBeyondBuffer: asking for more than the buffer holds is an
+// error, never a silently short slice.
+func TestPeekBeyondBuffer(t *testing.T) {
+	in := newInput(bytes.NewReader(make([]byte, 3*bufSize)))
+	if b, err := in.peek(bufSize + 1); err == nil {
+		t.Errorf("peek past the buffer: %d bytes and no error", len(b))
+	}
+	if b, err := in.peek(bufSize); err != nil || len(b) != bufSize {
+		t.Errorf("peek of the buffer size: %d bytes, %v", len(b), err)
+	}
+}
+
+// TestOggSeekLong seeks in a 60 s Ogg Opus file (over 1 MB), so the
+// granule bisection runs many steps.
+func TestOggSeekLong(t *testing.T) {
+	data := opusBytes(t, 3000, 4096)
+	s, err := Open(context.Background(), bytes.NewReader(data), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, target := range []time.Duration{47*time.Second + 130*time.Millisecond, 3 * time.Second, 59 * time.Second, 30 * time.Second} {
+		if err := s.Seek(target); err != nil {
+			t.Fatal(err)
+		}
+		if d := s.Position() - target; d > 0 || d < -audio.FrameDuration {
+			t.Errorf("position %v after seek to %v", s.Position(), target)
+		}
+		pcm, _ := decodeAll(t, s, 10, nil)
+		if f := dominant(channel(pcm[2*960:], 0)); math.Abs(f-toneL) > 10 {
+			t.Errorf("after seek to %v: dominant %v Hz", target, f)
+		}
 	}
 }
