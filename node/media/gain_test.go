@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/audionode/audionode/node/audio"
+	"github.com/audionode/audionode/node/opus"
 )
 
 // withOutputGain sets the OpusHead output gain (Q7.8 dB) of an Ogg Opus
@@ -82,5 +83,27 @@ func TestOggSeekLong(t *testing.T) {
 		if f := dominant(channel(pcm[2*960:], 0)); math.Abs(f-toneL) > 10 {
 			t.Errorf("after seek to %v: dominant %v Hz", target, f)
 		}
+	}
+}
+
+// TestWebMDiscardPadding reads every packet of a WebM file from ffmpeg,
+// whose last packet sits in a BlockGroup with DiscardPadding: trimming
+// the last packet at end() leaves exactly the 3 s of audio after the
+// pre-skip. (end() itself is placed by millisecond timestamps.)
+func TestWebMDiscardPadding(t *testing.T) {
+	s := openFile(t, "tone.webm", DefaultOptions())
+	var total, lastStart, lastN int64
+	for {
+		pkt, start, err := s.pkts.next()
+		if err != nil {
+			break
+		}
+		n, _ := opus.PacketSamples(pkt)
+		total += int64(n)
+		lastStart, lastN = start, int64(n)
+	}
+	trim := lastStart + lastN - s.pkts.end()
+	if got := total - trim - int64(s.pkts.preSkip()); got != toneSecs*48000 {
+		t.Errorf("%d samples after trimming %d, want %d", got, trim, toneSecs*48000)
 	}
 }

@@ -40,6 +40,7 @@ const (
 	idSimpleBlock  = 0xA3
 	idBlockGroup   = 0xA0
 	idBlock        = 0xA1
+	idDiscardPad   = 0x75A2
 )
 
 const (
@@ -73,6 +74,7 @@ type mkvOpus struct {
 	gran      int64
 	buf       [8]byte
 	gain      float32 // OpusHead output gain
+	group     []byte  // a BlockGroup's payload
 }
 
 type mkvCue struct {
@@ -373,7 +375,18 @@ func (m *mkvOpus) readBlock() error {
 			return err
 		}
 		switch id {
-		case idSegment, idCluster, idBlockGroup:
+		case idBlockGroup:
+			if size < 0 || size > mkvMaxBlock {
+				continue // enter: the block is read alone, padding unknown
+			}
+			ok, err := m.readGroup(size)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return nil
+			}
+		case idSegment, idCluster:
 			continue // enter
 		case idTimestamp:
 			v, err := m.readUint(size)
@@ -405,6 +418,60 @@ func (m *mkvOpus) readBlock() error {
 			}
 		}
 	}
+}
+
+// readGroup reads a BlockGroup whole, loads its Block and applies its
+// DiscardPadding: the end of a stream's last packet that is padding
+// becomes the stream's end (granule), so the decoded length is exact.
+func (m *mkvOpus) readGroup(size int64) (bool, error) {
+	if int64(cap(m.group)) < size {
+		m.group = make([]byte, 0, size)
+	}
+	g := m.group[:size]
+	if err := m.in.readFull(g); err != nil {
+		return false, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	var block []byte
+	var pad int64
+	for p := 0; p < len(g); {
+		id, sz, n, err := parseHeader(g[p:])
+		if err != nil || sz < 0 || sz > int64(len(g)-p-n) {
+			return false, fmt.Errorf("%w: bad BlockGroup child", ErrMalformed)
+		}
+		body := g[p+n : p+n+int(sz)]
+		switch id {
+		case idBlock:
+			block = body
+		case idDiscardPad:
+			if len(body) >= 1 && len(body) <= 8 {
+				v := int64(int8(body[0]))
+				for _, c := range body[1:] {
+					v = v<<8 | int64(c)
+				}
+				pad = v
+			}
+		}
+		p += n + int(sz)
+	}
+	if len(block) < 4 {
+		return false, nil
+	}
+	m.block = append(m.block[:0], block...)
+	ok, err := m.parseBlock()
+	if !ok || err != nil || pad <= 0 {
+		return ok, err
+	}
+	end := m.gran
+	for _, f := range m.frames[:m.nframes] {
+		if n, err := opus.PacketSamples(m.block[f[0]:f[1]]); err == nil {
+			end += int64(n)
+		}
+	}
+	end -= min(pad, 1e9) * 48000 / 1e9
+	if m.last < 0 || end < m.last {
+		m.last = max(end, 0)
+	}
+	return true, nil
 }
 
 func (m *mkvOpus) parseBlock() (bool, error) {
