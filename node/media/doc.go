@@ -7,11 +7,11 @@
 // boundary when that changes, and back.
 //
 // Formats: WAV (PCM 8/16/24/32-bit integer, 32/64-bit float), Ogg Opus and
-// WebM/Matroska Opus (own demuxers, passthrough-capable), FLAC
-// (mewkiz/flac), MP3 (go-mp3, with LAME/Xing gapless trimming) and Ogg
-// Vorbis (jfreymuth/oggvorbis). Mono and multichannel sources become
-// stereo (mono is duplicated; of more channels front left and right are
-// kept). RangeReader turns ranged HTTP opens into the io.ReadSeeker that
+// WebM/Matroska Opus (own demuxers, passthrough-capable), FLAC (own
+// decoder), MP3 (go-mp3, with LAME/Xing gapless trimming) and Ogg Vorbis
+// (own demuxer, jfreymuth/vorbis packets). Mono is duplicated to stereo;
+// 3–8 channels are downmixed with ITU-R BS.775 gains (downmix.go).
+// RangeReader turns ranged HTTP opens into the io.ReadSeeker that
 // seeking needs.
 //
 // A Stream is used by one goroutine (the player's producer) for ReadFrame,
