@@ -542,3 +542,73 @@ func FuzzFLAC(f *testing.F) {
 		}
 	})
 }
+
+// TestFLACPiped decodes FLAC that ffmpeg wrote to a pipe: STREAMINFO has
+// no length, frame sizes or MD5 (it could not seek back to fill them in).
+func TestFLACPiped(t *testing.T) {
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+		"aevalsrc="+noiseExpr(2)+":s=44100:d=2", "-c:a", "flac", "-sample_fmt", "s16", "-f", "flac", "-").Output()
+	if err != nil {
+		t.Skip("ffmpeg:", err)
+	}
+	path := filepath.Join(filepath.Dir(flacMedia(t, "x16_44k.flac")), "piped.flac")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := openFLAC(newInput(struct{ io.Reader }{bytes.NewReader(out)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.frames() != -1 {
+		t.Errorf("length %d, want unknown", d.frames())
+	}
+	got := flacInts(t, d, -1)
+	want := ffmpegInts(t, path, 16)
+	if i := firstDiff(got, want); i >= 0 || len(got) != 2*88200 {
+		t.Fatalf("%d samples, want %d; first difference at %d", len(got), len(want), i)
+	}
+}
+
+// TestFLACDamage flips bytes inside a frame: playback resyncs at the next
+// frame header and goes on, seekable or not.
+func TestFLACDamage(t *testing.T) {
+	path := flacMedia(t, "x16_44k.flac")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append([]byte(nil), data...)
+	for i := len(data) / 2; i < len(data)/2+40; i++ {
+		data[i] ^= 0xA5
+	}
+	for _, seekable := range []bool{true, false} {
+		var r io.Reader = bytes.NewReader(data)
+		if !seekable {
+			r = struct{ io.Reader }{r}
+		}
+		d, err := openFLAC(newInput(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]float32, 4096)
+		frames := 0
+		for {
+			n, err := d.read(dst)
+			frames += n / 2
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("seekable %v: %v after %d frames", seekable, err, frames)
+			}
+		}
+		// One damaged FLAC frame of 4608 samples may be lost (or decode
+		// as noise); the rest plays.
+		if frames < 3*44100-2*4608 || frames > 3*44100 {
+			t.Errorf("seekable %v: %d frames of %d", seekable, frames, 3*44100)
+		}
+		if d.resyncs == 0 {
+			t.Errorf("seekable %v: no resync", seekable)
+		}
+	}
+}
