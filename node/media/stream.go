@@ -165,6 +165,14 @@ func (s *Stream) open() error {
 		if err != nil {
 			return err
 		}
+		if m.vorbisPriv != nil {
+			d, err := openMkvVorbis(m)
+			if err != nil {
+				return err
+			}
+			s.pcm = d
+			break
+		}
 		s.pkts = m
 	case len(head) >= 4 && string(head[:4]) == "fLaC":
 		d, err := openFLAC(s.in)

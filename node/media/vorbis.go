@@ -20,19 +20,22 @@ const (
 )
 
 type vorbisDecoder struct {
-	in        *input
-	o         *oggReader
-	dec       vorbis.Decoder
-	sr, ch    int
-	mix       *mixer
-	out       []float32 // one packet's samples, interleaved
-	lo, hi    int       // pending frames in out
-	dataStart int64     // first audio page
-	last      int64     // granule of the file's last page, -1 unknown
-	cur       int64     // sample where the next packet's output starts; -1 unknown (after a seek)
-	drop      int64     // output before this sample is dropped (after a seek)
-	bad       int       // undecodable packets in a row
-	links     int       // chained streams started after the first
+	in         *input
+	o          *oggReader
+	mk         *mkvOpus // set instead of o for Matroska/WebM A_VORBIS
+	mkOff      int64    // Matroska: block timestamp minus output position
+	mkOffKnown bool
+	dec        vorbis.Decoder
+	sr, ch     int
+	mix        *mixer
+	out        []float32 // one packet's samples, interleaved
+	lo, hi     int       // pending frames in out
+	dataStart  int64     // first audio page
+	last       int64     // granule of the file's last page, -1 unknown
+	cur        int64     // sample where the next packet's output starts; -1 unknown (after a seek)
+	drop       int64     // output before this sample is dropped (after a seek)
+	bad        int       // undecodable packets in a row
+	links      int       // chained streams started after the first
 }
 
 // vorbisIdent reads channels and rate from an identification header.
@@ -69,19 +72,11 @@ func openVorbis(in *input) (*vorbisDecoder, error) {
 	return v, nil
 }
 
-// start reads the headers of a (possibly chained) stream whose
+// start reads the headers of a (possibly chained) Ogg stream whose
 // identification header is head.
 func (v *vorbisDecoder) start(head []byte) error {
-	ch, rate, err := vorbisIdent(head)
+	ch, rate, err := v.begin(head)
 	if err != nil {
-		return err
-	}
-	if v.sr != 0 && rate != v.sr {
-		// The resampler downstream is built for one rate.
-		return fmt.Errorf("%w: chained Ogg changes the rate from %d to %d Hz", ErrUnsupported, v.sr, rate)
-	}
-	v.dec = vorbis.Decoder{}
-	if err := v.header(head); err != nil {
 		return err
 	}
 	// The comment header is not needed for decoding: skip it unbuffered.
@@ -92,7 +87,30 @@ func (v *vorbisDecoder) start(head []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: vorbis setup header: %w", ErrMalformed, err)
 	}
-	if err := v.header(fixVorbisSetup(setup)); err != nil {
+	return v.finish(setup, ch, rate)
+}
+
+// begin checks and loads an identification header into a fresh decoder.
+func (v *vorbisDecoder) begin(ident []byte) (ch, rate int, err error) {
+	ch, rate, err = vorbisIdent(ident)
+	if err != nil {
+		return 0, 0, err
+	}
+	if v.sr != 0 && rate != v.sr {
+		// The resampler downstream is built for one rate.
+		return 0, 0, fmt.Errorf("%w: chained Ogg changes the rate from %d to %d Hz", ErrUnsupported, v.sr, rate)
+	}
+	v.dec = vorbis.Decoder{}
+	return ch, rate, v.header(ident)
+}
+
+// finish loads the setup header and sizes the buffers.
+func (v *vorbisDecoder) finish(setup []byte, ch, rate int) error {
+	setup, err := fixVorbisSetup(setup)
+	if err != nil {
+		return err
+	}
+	if err := v.header(setup); err != nil {
 		return err
 	}
 	if !v.dec.HeadersRead() {
@@ -107,6 +125,46 @@ func (v *vorbisDecoder) start(head []byte) error {
 	}
 	v.cur, v.lo, v.hi = 0, 0, 0
 	return nil
+}
+
+// openMkvVorbis decodes the A_VORBIS track of a Matroska/WebM file. Its
+// CodecPrivate holds the three headers, Xiph-laced; block timestamps (ms)
+// place the audio, so seeks land within a millisecond.
+func openMkvVorbis(m *mkvOpus) (*vorbisDecoder, error) {
+	p := m.vorbisPriv
+	if len(p) < 3 || p[0] != 2 {
+		return nil, fmt.Errorf("%w: A_VORBIS CodecPrivate", ErrMalformed)
+	}
+	var sizes [2]int
+	i := 1
+	for k := range sizes {
+		for {
+			if i >= len(p) {
+				return nil, fmt.Errorf("%w: A_VORBIS CodecPrivate lacing", ErrMalformed)
+			}
+			sizes[k] += int(p[i])
+			i++
+			if p[i-1] != 255 {
+				break
+			}
+		}
+	}
+	if sizes[0]+sizes[1] > len(p)-i {
+		return nil, fmt.Errorf("%w: A_VORBIS CodecPrivate lacing", ErrMalformed)
+	}
+	ident, setup := p[i:i+sizes[0]], p[i+sizes[0]+sizes[1]:]
+	v := &vorbisDecoder{in: m.in, mk: m, last: -1}
+	ch, rate, err := v.begin(ident)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.finish(setup, ch, rate); err != nil {
+		return nil, err
+	}
+	if m.last >= 0 {
+		v.last = m.last * int64(rate) / 48000
+	}
+	return v, nil
 }
 
 // header and decode guard the library, which indexes slices with values
@@ -130,14 +188,25 @@ func (v *vorbisDecoder) frames() int64 { return v.last }
 
 // next decodes one packet into out.
 func (v *vorbisDecoder) next() error {
-	pkt, err := v.o.packet()
+	var pkt []byte
+	var err error
+	start, end := int64(-1), int64(-1) // where the packet's output starts or ends
+	if v.mk != nil {
+		pkt, start, err = v.mk.next()
+		if start >= 0 {
+			start = start * int64(v.sr) / 48000
+		}
+	} else {
+		pkt, err = v.o.packet()
+		end = v.o.endGranule()
+	}
 	if err != nil {
 		return err
 	}
 	if len(pkt) == 0 {
 		return nil
 	}
-	if pkt[0]&1 == 1 {
+	if pkt[0]&1 == 1 && v.o != nil {
 		// A header: the first of a new link in a chained stream (Icecast
 		// radio starts one per song); stray ones are ignored.
 		if pkt[0] == 1 && bytes.HasPrefix(pkt[1:], []byte("vorbis")) {
@@ -156,15 +225,27 @@ func (v *vorbisDecoder) next() error {
 	}
 	v.bad = 0
 	n := len(out) / v.ch
-	end := v.o.endGranule()
+	if start >= 0 && n > 0 {
+		// Matroska: millisecond block timestamps sit a little after the
+		// output they start (ffmpeg: 3 ms); the offset is learnt while
+		// playing from the start and applied after seeks, which then land
+		// within a millisecond. (The first packet after a seek only primes
+		// the decoder.)
+		switch {
+		case v.cur >= 0 && !v.mkOffKnown:
+			v.mkOff, v.mkOffKnown = start-v.cur, true
+		case v.cur < 0:
+			v.cur = max(start-v.mkOff, 0)
+		}
+	}
 	if v.cur < 0 {
-		// After a seek the timeline is known again where a page ends.
+		// Ogg after a seek: the timeline is known again where a page ends.
 		if end >= 0 {
 			v.cur = end
 		}
 		return nil
 	}
-	start := v.cur
+	start = v.cur
 	v.cur += int64(n)
 	if end >= 0 && v.o.eos && end < v.cur {
 		// The last page's granule trims the encoder's padding.
@@ -198,6 +279,15 @@ func (v *vorbisDecoder) seek(frame int64) (int64, error) {
 	frame = max(frame, 0)
 	if v.last >= 0 {
 		frame = min(frame, v.last)
+	}
+	if v.mk != nil {
+		// From the cue's cluster: the timestamps place the blocks.
+		if _, err := v.mk.seek(frame * 48000 / int64(v.sr)); err != nil {
+			return 0, err
+		}
+		v.dec.Clear()
+		v.lo, v.hi, v.bad, v.drop, v.cur = 0, 0, 0, frame, -1
+		return frame, nil
 	}
 	// Land a page before the last page at or below the target: decoding
 	// restarts there, and its first page end gives the timeline before

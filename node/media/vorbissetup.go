@@ -1,5 +1,10 @@
 package media
 
+import (
+	"errors"
+	"fmt"
+)
+
 // jfreymuth/vorbis v1.0.2 reads one floor-1 class description even when a
 // floor has no partitions (the spec reads maximum_class+1 descriptions,
 // and none when the partition list is empty). libvorbis writes such a
@@ -60,21 +65,36 @@ func lookup1Values(entries, dims uint32) uint32 {
 	return r
 }
 
-// emptyFloorClasses returns the bit offsets just after the partition
-// count of every floor 1 with no partitions; nil when there are none or
-// the header does not parse (the library then reports it).
-func emptyFloorClasses(setup []byte) []int {
+// vorbisSetupBudget caps what the codebooks may make the library
+// allocate, in 4-byte words (Huffman tree plus VQ values); real encoders
+// stay far below (libvorbis: tens of thousands).
+const vorbisSetupBudget = 8 << 20
+
+var errVorbisSetup = errors.New("vorbis setup header")
+
+// scanVorbisSetup walks the setup header up to the floors. It returns
+// the bit offsets just after the partition count of every floor 1 with no
+// partitions, and an error for a header that does not parse or whose
+// codebooks would make the library allocate more than the budget (their
+// sizes are 24- and 16-bit fields it trusts).
+func scanVorbisSetup(setup []byte) ([]int, error) {
+	bad := fmt.Errorf("%w: %w", ErrMalformed, errVorbisSetup)
 	if len(setup) < 7 {
-		return nil
+		return nil, bad
 	}
+	budget := int64(vorbisSetupBudget)
 	r := &vorbisBits{b: setup[7:]}
 	books := int(r.read(8)) + 1
 	for range books {
 		if r.read(24) != 0x564342 {
-			return nil
+			return nil, bad
 		}
 		dims := r.read(16)
 		entries := r.read(24)
+		budget -= 2 * int64(entries)
+		if budget < 0 {
+			return nil, fmt.Errorf("%w: codebooks over %d words", bad, vorbisSetupBudget)
+		}
 		if r.read(1) == 0 { // not ordered
 			sparse := r.read(1) == 1
 			for range entries {
@@ -82,7 +102,7 @@ func emptyFloorClasses(setup []byte) []int {
 					r.read(5)
 				}
 				if r.over() {
-					return nil
+					return nil, bad
 				}
 			}
 		} else {
@@ -90,13 +110,17 @@ func emptyFloorClasses(setup []byte) []int {
 			for cur := uint32(0); cur < entries; {
 				cur += r.read(vorbisILog(entries - cur))
 				if r.over() || cur > entries {
-					return nil
+					return nil, bad
 				}
 			}
 		}
 		switch lookup := r.read(4); lookup {
 		case 0:
 		case 1, 2:
+			budget -= int64(entries) * int64(dims)
+			if budget < 0 {
+				return nil, fmt.Errorf("%w: codebooks over %d words", bad, vorbisSetupBudget)
+			}
 			r.read(32)
 			r.read(32)
 			bits := uint64(r.read(4)) + 1
@@ -106,14 +130,14 @@ func emptyFloorClasses(setup []byte) []int {
 				n = uint64(entries) * uint64(dims)
 			}
 			if n*bits > uint64(8*len(r.b)) {
-				return nil
+				return nil, bad
 			}
 			r.pos += int(n * bits)
 		default:
-			return nil
+			return nil, bad
 		}
 		if r.over() {
-			return nil
+			return nil, bad
 		}
 	}
 	for range r.read(6) + 1 { // time domain transforms
@@ -153,21 +177,22 @@ func emptyFloorClasses(setup []byte) []int {
 				r.pos += int(dims[classes[i]]) * rangeBits
 			}
 		default:
-			return nil
+			return nil, bad
 		}
 		if r.over() {
-			return nil
+			return nil, bad
 		}
 	}
-	return at
+	return at, nil
 }
 
-// fixVorbisSetup returns setup with a dummy class description inserted
-// after every empty floor partition list, or setup itself when none is.
-func fixVorbisSetup(setup []byte) []byte {
-	at := emptyFloorClasses(setup)
-	if len(at) == 0 {
-		return setup
+// fixVorbisSetup checks setup and returns it with a dummy class
+// description inserted after every empty floor partition list (setup
+// itself when there is none).
+func fixVorbisSetup(setup []byte) ([]byte, error) {
+	at, err := scanVorbisSetup(setup)
+	if err != nil || len(at) == 0 {
+		return setup, err
 	}
 	const dummy = 13 // 3 bits dimension−1, 2 bits subclass, 8 bits book+1: all zero
 	src := &vorbisBits{b: setup[7:]}
@@ -189,5 +214,5 @@ func fixVorbisSetup(setup []byte) []byte {
 		w += dummy
 	}
 	copyBits(8*len(src.b) - src.pos)
-	return out
+	return out, nil
 }

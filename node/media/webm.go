@@ -75,6 +75,9 @@ type mkvOpus struct {
 	buf       [8]byte
 	gain      float32 // OpusHead output gain
 	group     []byte  // a BlockGroup's payload
+	// vorbisPriv is the CodecPrivate of an A_VORBIS track (nil for Opus):
+	// the Stream then decodes it as PCM (vorbis.go).
+	vorbisPriv []byte
 }
 
 type mkvCue struct {
@@ -277,6 +280,11 @@ func (m *mkvOpus) parseTrack(b []byte) {
 			delay = int64(beUint(body) % (1 << 40))
 		}
 	}
+	if codec == "A_VORBIS" && num != 0 && len(priv) > 0 {
+		// The three Vorbis headers, Xiph-laced; vorbis.go decodes them.
+		m.track, m.vorbisPriv = num, append([]byte(nil), priv...)
+		return
+	}
 	if codec != "A_OPUS" || num == 0 {
 		return
 	}
@@ -349,6 +357,14 @@ func (m *mkvOpus) next() ([]byte, int64, error) {
 			f := m.frames[m.frame]
 			m.frame++
 			pkt := m.block[f[0]:f[1]]
+			if m.vorbisPriv != nil {
+				// Vorbis: only a block's first packet has a known start.
+				start := int64(-1)
+				if m.frame == 1 {
+					start = m.gran
+				}
+				return pkt, start, nil
+			}
 			n, err := opus.PacketSamples(pkt)
 			if err != nil {
 				continue
