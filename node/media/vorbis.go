@@ -45,6 +45,11 @@ func vorbisIdent(p []byte) (ch, rate int, err error) {
 	}
 	ch = int(p[11])
 	rate = int(binary.LittleEndian.Uint32(p[12:]))
+	// Block sizes 2^6..2^13, short ≤ long (Vorbis I §4.2.2): the library
+	// sizes its buffers from them.
+	if b0, b1 := p[28]&15, p[28]>>4; b0 < 6 || b1 > 13 || b0 > b1 {
+		return 0, 0, fmt.Errorf("%w: vorbis block sizes 2^%d, 2^%d", ErrMalformed, b0, b1)
+	}
 	if ch < 1 || ch > vorbisMaxChannels || rate < 1000 || rate > maxThirdPartyRate {
 		return 0, 0, fmt.Errorf("%w: vorbis %d channels at %d Hz", ErrUnsupported, ch, rate)
 	}
