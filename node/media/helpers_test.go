@@ -64,6 +64,8 @@ var fixtures = []fixture{
 	{"step.mp3", []string{"-c:a", "libmp3lame", "-b:a", "192k"}, stepExpr, 44100},
 	{"step.ogg", []string{"-c:a", "libvorbis", "-q:a", "5"}, stepExpr, 44100},
 	{"step.opus", []string{"-c:a", "libopus", "-b:a", "160k"}, stepExpr, 48000},
+	{"vorbis.webm", []string{"-c:a", "libvorbis", "-q:a", "5"}, toneExpr, 48000},
+	{"step_vorbis.webm", []string{"-c:a", "libvorbis", "-q:a", "5"}, stepExpr, 48000},
 }
 
 // media returns the path of a generated fixture, skipping without ffmpeg.

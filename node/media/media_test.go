@@ -36,6 +36,7 @@ func TestFormats(t *testing.T) {
 		{name: "s24_96k.flac", tolDB: 0.2},
 		{name: "tone.mp3", tolDB: 0.3, durTol: time.Millisecond},
 		{name: "tone.ogg", tolDB: 0.3},
+		{name: "vorbis.webm", tolDB: 0.3, durTol: audio.FrameDuration},
 		{name: "tone.webm", tolDB: 0.2, passthrough: true, durTol: audio.FrameDuration},
 		{name: "tone.mka", tolDB: 0.2, passthrough: true, durTol: audio.FrameDuration},
 	}
@@ -77,7 +78,7 @@ func TestFormats(t *testing.T) {
 // TestSeek seeks into a file that is silent until 1 s and checks where the
 // tone starts in the output, and the position reported.
 func TestSeek(t *testing.T) {
-	for _, name := range []string{"step.wav", "step.opus", "step.flac", "step.ogg", "step.mp3", "step.webm"} {
+	for _, name := range []string{"step.wav", "step.opus", "step.flac", "step.ogg", "step.mp3", "step.webm", "step_vorbis.webm"} {
 		late := 8 * time.Millisecond
 		for _, target := range []time.Duration{900 * time.Millisecond, 973 * time.Millisecond} {
 			t.Run(name+"/"+target.String(), func(t *testing.T) {
@@ -114,7 +115,7 @@ func TestSeek(t *testing.T) {
 }
 
 func TestSeekEnds(t *testing.T) {
-	for _, name := range []string{"s16_44k.wav", "tone.opus", "s16_44k.flac", "tone.mp3", "tone.ogg", "tone.mka"} {
+	for _, name := range []string{"s16_44k.wav", "tone.opus", "s16_44k.flac", "tone.mp3", "tone.ogg", "tone.mka", "vorbis.webm"} {
 		t.Run(name, func(t *testing.T) {
 			s := openFile(t, name, DefaultOptions())
 			if err := s.Seek(time.Hour); err != nil {
@@ -137,7 +138,7 @@ func TestSeekEnds(t *testing.T) {
 }
 
 func TestNotSeekable(t *testing.T) {
-	for _, name := range []string{"tone.opus", "tone.webm", "s16_44k.flac", "tone.mp3", "tone.ogg", "s16_44k.wav"} {
+	for _, name := range []string{"tone.opus", "tone.webm", "s16_44k.flac", "tone.mp3", "tone.ogg", "s16_44k.wav", "vorbis.webm"} {
 		t.Run(name, func(t *testing.T) {
 			b, err := os.ReadFile(media(t, name))
 			if err != nil {
