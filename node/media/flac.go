@@ -28,6 +28,7 @@ const (
 	// track fails.
 	flacMaxResync = 16
 	flacChunk     = 1024 // frames mixed per step for more than 2 channels
+	flacMaxRate   = 768000
 )
 
 var errFLACCRC = errors.New("flac frame CRC mismatch")
@@ -183,7 +184,7 @@ func (d *flacDecoder) parseStreamInfo(b []byte) error {
 		return fmt.Errorf("%w: flac block sizes %d..%d, frame sizes %d..%d", ErrMalformed, d.minBlock, d.maxBlock, minFrame, d.maxFrame)
 	}
 	// 32-bit FLAC needs 33-bit side channels; nobody ships it.
-	if d.sr < 1000 || d.sr > maxThirdPartyRate || d.bps < 4 || d.bps > 24 {
+	if d.sr < 1000 || d.sr > flacMaxRate || d.bps < 4 || d.bps > 24 {
 		return fmt.Errorf("%w: flac %d Hz, %d bits", ErrUnsupported, d.sr, d.bps)
 	}
 	return nil

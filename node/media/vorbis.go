@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/jfreymuth/vorbis"
@@ -14,6 +15,7 @@ import (
 
 const (
 	vorbisMaxChannels = 32
+	vorbisMaxRate     = 384000
 	// vorbisMaxBad bounds undecodable packets in a row before the track
 	// fails.
 	vorbisMaxBad = 64
@@ -50,7 +52,7 @@ func vorbisIdent(p []byte) (ch, rate int, err error) {
 	if b0, b1 := p[28]&15, p[28]>>4; b0 < 6 || b1 > 13 || b0 > b1 {
 		return 0, 0, fmt.Errorf("%w: vorbis block sizes 2^%d, 2^%d", ErrMalformed, b0, b1)
 	}
-	if ch < 1 || ch > vorbisMaxChannels || rate < 1000 || rate > maxThirdPartyRate {
+	if ch < 1 || ch > vorbisMaxChannels || rate < 1000 || rate > vorbisMaxRate {
 		return 0, 0, fmt.Errorf("%w: vorbis %d channels at %d Hz", ErrUnsupported, ch, rate)
 	}
 	return ch, rate, nil
@@ -175,15 +177,23 @@ func openMkvVorbis(m *mkvOpus) (*vorbisDecoder, error) {
 // header and decode guard the library, which indexes slices with values
 // from the stream: a panic must end only this track.
 func (v *vorbisDecoder) header(p []byte) (err error) {
-	defer recovered(&err)
+	defer vorbisRecover(&err)
 	if err := v.dec.ReadHeader(p); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return nil
 }
 
+var errVorbisPanic = errors.New("vorbis library panic")
+
+func vorbisRecover(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %w: %v", ErrMalformed, errVorbisPanic, r)
+	}
+}
+
 func (v *vorbisDecoder) decode(p []byte) (out []float32, err error) {
-	defer recovered(&err)
+	defer vorbisRecover(&err)
 	return v.dec.DecodeInto(p, v.out)
 }
 
