@@ -35,6 +35,7 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 		return final(errorResult("Not a valid URL.", lavalink.SeverityCommon, err))
 	}
 	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Icy-MetaData", "1") // as playback does, so both see the same stream
 	resp, err := l.client.Do(req)
 	if err != nil {
 		switch {
@@ -64,12 +65,21 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 			icy.present = true
 		}
 	}
+	var body io.Reader = resp.Body
+	if mi := resp.Header.Get("icy-metaint"); mi != "" {
+		ir, err := newICYReader(resp.Body, mi, finalURL)
+		if err != nil {
+			return final(errorResult("That URL is not playable.", lavalink.SeverityCommon, err))
+		}
+		body = ir // the probe sees the audio without the metadata blocks
+		icy.present = true
+	}
 	size := resp.ContentLength
 	want := int64(headSize)
 	if size < 0 {
 		want = 16 << 10 // a live stream trickles in at its bitrate
 	}
-	head, err := io.ReadAll(io.LimitReader(resp.Body, want))
+	head, err := io.ReadAll(io.LimitReader(body, want))
 	if err != nil && len(head) == 0 {
 		return loaded{result: ptr(errorResult("Could not read the file for detecting file type.", lavalink.SeveritySuspicious, err))}
 	}
@@ -77,7 +87,7 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 		size = int64(len(head)) // the whole body
 	}
 	s := &httpSrc{
-		ctx: ctx, l: l, url: finalURL, head: head, size: size, body: resp.Body, bodyDone: err != nil || int64(len(head)) < want,
+		ctx: ctx, l: l, url: finalURL, head: head, size: size, body: body, bodyDone: err != nil || int64(len(head)) < want,
 		ranges: size > 0 && strings.EqualFold(resp.Header.Get("Accept-Ranges"), "bytes"),
 	}
 	p, err := probe(s)
