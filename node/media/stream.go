@@ -41,6 +41,11 @@ type Options struct {
 	Encoder opus.EncoderOptions
 	// DisablePassthrough always decodes and re-encodes Opus sources.
 	DisablePassthrough bool
+	// Offset is the track time at which r begins (an HLS stream opened at
+	// a segment boundary), and Skip how much decoded audio to drop from
+	// there, so playback starts at Offset+Skip without seeking r. Only
+	// PCM-decoded sources support them.
+	Offset, Skip time.Duration
 }
 
 // DefaultOptions returns volume 100, no filters, LOW resampling and
@@ -220,7 +225,15 @@ func (s *Stream) open() error {
 		if n := s.pcm.frames(); n >= 0 {
 			s.duration = time.Duration(n) * time.Second / time.Duration(s.pcm.rate())
 		}
+		if s.opts.Offset > 0 || s.opts.Skip > 0 {
+			s.skip = max(int64(s.opts.Skip), 0) * audio.SampleRate / int64(time.Second)
+			s.base = max(int64(s.opts.Offset), 0)*audio.SampleRate/int64(time.Second) + s.skip
+			s.pos.Store(s.base)
+		}
 		return nil
+	}
+	if s.opts.Offset != 0 || s.opts.Skip != 0 {
+		return fmt.Errorf("%w: a start offset with Opus packets", ErrUnsupported)
 	}
 	if s.dec, err = opus.NewDecoder(audio.SampleRate, audio.Channels); err != nil {
 		return err

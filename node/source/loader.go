@@ -225,10 +225,10 @@ func (l *Loader) load(ctx context.Context, id, hint string, hop int, seen map[st
 		}
 		return last
 	}
-	if p.hls && from == "http" {
+	if p.hls && p.stream && from == "http" {
 		if err := l.loadHLS(ctx, res.id, &p); err != nil {
 			if errors.Is(err, ErrUnsupported) {
-				return errorResult(err.Error(), lavalink.SeverityCommon, err)
+				return probeFailure(err)
 			}
 			return errorResult("Could not read the HLS playlist.", lavalink.SeverityCommon, err)
 		}

@@ -29,13 +29,22 @@ func isLink(s string) bool {
 // maxLineBytes ends the list there (it is not a playlist line anyone
 // writes).
 func lines(b []byte) []string {
+	out, _ := splitLines(b)
+	return out
+}
+
+// splitLines is lines that reports the over-long line as an error.
+func splitLines(b []byte) ([]string, error) {
 	var out []string
 	sc := bufio.NewScanner(bytes.NewReader(trimBOM(b)))
 	sc.Buffer(make([]byte, 0, 4096), maxLineBytes)
 	for sc.Scan() {
 		out = append(out, strings.TrimSpace(sc.Text()))
 	}
-	return out
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("%w: %w", ErrBadPlaylist, err)
+	}
+	return out, nil
 }
 
 // isHLS reports an M3U that uses HLS tags (EXT-X-…): a media stream
@@ -51,14 +60,28 @@ func isHLS(b []byte) bool {
 	return false
 }
 
+// probeBase resolves the relative URIs of a playlist probed without its URL.
+var probeBase = &url.URL{Scheme: "http", Host: "probe.invalid", Path: "/"}
+
 // parseM3U reads an M3U list or an HLS playlist for the probe. head holds
-// the start of the file; an HLS playlist is only recognised here (its
-// length comes from parseHLS on the whole file, see Loader.loadHLS).
+// the start of the file: an HLS VOD that fits gets its length here; the
+// loader reads any other (master, live, longer) whole (Loader.loadHLS).
 func parseM3U(head []byte, r *probeResult) error {
 	if isHLS(head) {
 		r.params = "hls-outer"
 		r.hls = true
-		r.stream = true // until loadHLS finds an ENDLIST
+		r.stream = true
+		p, err := parseHLS(head, probeBase)
+		if err != nil {
+			return nil // perhaps cut off; the loader reads it whole
+		}
+		if err := checkKeys(p); err != nil {
+			return err
+		}
+		if p.ended && !p.master && len(p.segments) > 0 {
+			r.stream = false
+			r.length = p.duration().Milliseconds()
+		}
 		return nil
 	}
 	r.playlist = true
@@ -180,8 +203,8 @@ type hlsVariant struct {
 }
 
 type hlsRendition struct {
-	url      string // empty: the audio is muxed into the variants
-	group    string
+	url       string // empty: the audio is muxed into the variants
+	group     string
 	isDefault bool
 }
 
@@ -224,7 +247,10 @@ func parseHLS(b []byte, base *url.URL) (*hlsPlaylist, error) {
 	if len(b) > maxPlaylistBytes {
 		return nil, fmt.Errorf("%w: playlist of more than %d bytes", ErrPlaylistTooLarge, maxPlaylistBytes)
 	}
-	ls := lines(b)
+	ls, err := splitLines(b)
+	if err != nil {
+		return nil, err
+	}
 	if len(ls) == 0 || ls[0] != "#EXTM3U" {
 		return nil, fmt.Errorf("%w: no #EXTM3U header", ErrBadPlaylist)
 	}
@@ -344,6 +370,9 @@ func parseHLS(b []byte, base *url.URL) (*hlsPlaylist, error) {
 				}
 				if iv := a["IV"]; iv != "" {
 					h := strings.TrimPrefix(strings.TrimPrefix(iv, "0x"), "0X")
+					if len(h)%2 == 1 {
+						h = "0" + h
+					}
 					b, err := hex.DecodeString(h)
 					if err != nil || len(b) > 16 {
 						return nil, fmt.Errorf("%w: EXT-X-KEY IV %q", ErrBadPlaylist, iv)

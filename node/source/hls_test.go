@@ -1,0 +1,395 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/audionode/audionode/node/lavalink"
+)
+
+// hlsServer serves fixed resources and counts the requests for each path.
+type hlsServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	files map[string]func(w http.ResponseWriter, r *http.Request)
+	hits  map[string]int
+}
+
+func newHLSServer(t *testing.T) *hlsServer {
+	s := &hlsServer{files: map[string]func(http.ResponseWriter, *http.Request){}, hits: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		h := s.files[r.URL.Path]
+		s.mu.Unlock()
+		if h == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// file serves b with range support (http.ServeContent).
+func (s *hlsServer) file(path string, b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[path] = func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, path, time.Time{}, bytes.NewReader(b))
+	}
+}
+
+func (s *hlsServer) handle(path string, h func(w http.ResponseWriter, r *http.Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[path] = h
+}
+
+func (s *hlsServer) hitsOf(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
+func segData(i int) []byte { return []byte(fmt.Sprintf("<segment %d>", i)) }
+
+// id3 is an ID3v2.4 tag with a PRIV frame, as packed audio starts with.
+func id3(payload int) []byte {
+	b := []byte{'I', 'D', '3', 4, 0, 0, 0, 0, byte(payload >> 7), byte(payload & 0x7F)}
+	return append(b, bytes.Repeat([]byte{'p'}, payload)...)
+}
+
+func openHLS(t *testing.T, l *Loader, link string, pos time.Duration) (Media, []byte, error) {
+	t.Helper()
+	m, err := l.OpenMedia(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: link}, pos)
+	if err != nil {
+		return m, nil, err
+	}
+	defer m.Body.Close()
+	b, err := io.ReadAll(m.Body)
+	return m, b, err
+}
+
+func TestHLSReaderVOD(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	var all []byte
+	for i := range 4 {
+		s.file(fmt.Sprintf("/seg%d.mp3", i), append(id3(200), segData(i)...))
+		all = append(all, segData(i)...)
+		all = append(all, segData(i)...)
+	}
+	s.file("/vod.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg0.mp3\n#EXTINF:2.0,\nseg1.mp3\n#EXTINF:1.5,\nseg2.mp3\n#EXTINF:2,\nseg3.mp3\n#EXT-X-ENDLIST\n"))
+	cases := map[string]struct {
+		pos      time.Duration
+		start    time.Duration
+		firstSeg int
+	}{
+		"from the start":    {0, 0, 0},
+		"inside the second": {3 * time.Second, 2 * time.Second, 1},
+		"on a boundary":     {5500 * time.Millisecond, 5500 * time.Millisecond, 3},
+		"past the end":      {time.Hour, 5500 * time.Millisecond, 3},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			m, b, err := openHLS(t, l, s.URL+"/vod.m3u8", c.pos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []byte
+			for i := c.firstSeg; i < 4; i++ {
+				want = append(want, segData(i)...)
+			}
+			if !m.HLS || m.Start != c.start || m.Length != 7500*time.Millisecond || !m.Seekable() || string(b) != string(want) {
+				t.Errorf("media %+v, bytes %q, want start %v and %q", m, b, c.start, want)
+			}
+		})
+	}
+}
+
+func TestHLSReaderMapRangesAndKeys(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	// One resource holds both init sections and three segments.
+	blob := []byte("INIT-A|INIT-B|seg0|seg1|seg2|")
+	s.file("/blob.mp4", blob)
+	key := []byte("0123456789abcdef")
+	s.file("/key", key)
+	enc := func(plain []byte, iv []byte) []byte {
+		block, _ := aes.NewCipher(key)
+		pad := 16 - len(plain)%16
+		p := append(append([]byte{}, plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
+		out := make([]byte, len(p))
+		cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, p)
+		return out
+	}
+	seqIV := make([]byte, 16)
+	binary.BigEndian.PutUint64(seqIV[8:], 7)
+	big := bytes.Repeat([]byte("0123456789"), 1000) // many blocks, streamed
+	s.file("/enc7.ts", enc(big, seqIV))
+	iv := bytes.Repeat([]byte{0xAB}, 16)
+	s.file("/enc8.ts", enc([]byte("short"), iv))
+	s.file("/p.m3u8", []byte(`#EXTM3U
+#EXT-X-TARGETDURATION:1
+#EXT-X-MEDIA-SEQUENCE:4
+#EXT-X-MAP:URI="blob.mp4",BYTERANGE="7@0"
+#EXTINF:1,
+#EXT-X-BYTERANGE:5@14
+blob.mp4
+#EXTINF:1,
+#EXT-X-BYTERANGE:5
+blob.mp4
+#EXT-X-DISCONTINUITY
+#EXT-X-MAP:URI="blob.mp4",BYTERANGE="7@7"
+#EXTINF:1,
+#EXT-X-BYTERANGE:5@24
+blob.mp4
+#EXT-X-KEY:METHOD=AES-128,URI="key"
+#EXTINF:1,
+enc7.ts
+#EXT-X-KEY:METHOD=AES-128,URI="key",IV=0xABABABABABABABABABABABABABABABAB
+#EXTINF:1,
+enc8.ts
+#EXT-X-ENDLIST
+`))
+	_, b, err := openHLS(t, l, s.URL+"/p.m3u8", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "INIT-A|seg0|seg1|INIT-B|seg2|" + string(big) + "short"
+	if string(b) != want {
+		t.Fatalf("got %d bytes %.80q…, want %d bytes %.80q…", len(b), b, len(want), want)
+	}
+	if n := s.hitsOf("/key"); n != 1 {
+		t.Errorf("key fetched %d times, want once", n)
+	}
+}
+
+// A live playlist that grows by one segment per reload and ends with
+// ENDLIST is played whole, each segment once, in order.
+func TestHLSReaderLive(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	const total = 6
+	var want []byte
+	for i := range total {
+		s.file(fmt.Sprintf("/s%d.mp3", i), segData(i))
+		want = append(want, segData(i)...)
+	}
+	var mu sync.Mutex
+	published := 3
+	s.handle("/live.m3u8", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n := published
+		if published < total {
+			published++
+		}
+		mu.Unlock()
+		first := max(n-4, 0) // a sliding window of four
+		fmt.Fprintf(w, "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:%d\n", first)
+		for i := first; i < n; i++ {
+			fmt.Fprintf(w, "#EXTINF:0.5,\ns%d.mp3\n", i)
+		}
+		if n == total {
+			fmt.Fprint(w, "#EXT-X-ENDLIST\n")
+		}
+	})
+	m, b, err := openHLS(t, l, s.URL+"/live.m3u8", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(want) || m.Seekable() || m.Length != -1 || m.Start != 0 {
+		t.Fatalf("got %q, want %q (media %+v)", b, want, m)
+	}
+	for i := range total {
+		if n := s.hitsOf(fmt.Sprintf("/s%d.mp3", i)); n != 1 {
+			t.Errorf("segment %d fetched %d times", i, n)
+		}
+	}
+}
+
+// Segments that leave the window before the reader reloads are counted
+// and logged; the reader goes on from the oldest one still listed.
+func TestHLSReaderLiveGap(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	for i := range 20 {
+		s.file(fmt.Sprintf("/s%d.mp3", i), segData(i))
+	}
+	var mu sync.Mutex
+	calls := 0
+	s.handle("/live.m3u8", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		c := calls
+		mu.Unlock()
+		first, end := 0, ""
+		if c > 1 {
+			first, end = 10, "#EXT-X-ENDLIST\n"
+		}
+		fmt.Fprintf(w, "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:%d\n", first)
+		for i := first; i < first+3; i++ {
+			fmt.Fprintf(w, "#EXTINF:1,\ns%d.mp3\n", i)
+		}
+		fmt.Fprint(w, end)
+	})
+	m, err := l.OpenMedia(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: s.URL + "/live.m3u8"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Body.Close()
+	b, err := io.ReadAll(m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	for _, i := range []int{0, 1, 2, 10, 11, 12} {
+		want = append(want, segData(i)...)
+	}
+	if string(b) != string(want) {
+		t.Fatalf("got %q, want %q", b, want)
+	}
+	if g := m.Body.(*hlsReader).gaps; g != 7 {
+		t.Errorf("gaps %d, want 7", g)
+	}
+}
+
+// Cancelling the context ends a read that waits for the next reload.
+func TestHLSReaderCancel(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	s.file("/s0.mp3", segData(0))
+	s.file("/live.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:30\n#EXTINF:30,\ns0.mp3\n"))
+	ctx, cancel := context.WithCancel(context.Background())
+	m, err := l.OpenMedia(ctx, lavalink.TrackInfo{SourceName: "http", Identifier: s.URL + "/live.m3u8"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Body.Close()
+	buf := make([]byte, len(segData(0)))
+	if n, err := io.ReadFull(m.Body, buf); err != nil || string(buf[:n]) != string(segData(0)) {
+		t.Fatalf("first read %q, %v", buf[:n], err)
+	}
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = m.Body.Read(buf)
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
+		t.Fatalf("read after cancel: %v after %v", err, time.Since(start))
+	}
+}
+
+// Broken playlists and segments end in matchable errors, never a panic or
+// a hang.
+func TestHLSErrors(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	u := s.URL
+	s.file("/s0.mp3", segData(0))
+	s.file("/big.m3u8", append([]byte("#EXTM3U\n"), bytes.Repeat([]byte("#comment\n"), maxPlaylistBytes/9+1)...))
+	s.file("/missing.m3u8", []byte("#EXTM3U\n#EXTINF:1,\ns0.mp3\n#EXTINF:1,\nnope.mp3\n#EXT-X-ENDLIST\n"))
+	s.file("/sample-aes.m3u8", []byte("#EXTM3U\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"k\"\n#EXTINF:1,\ns0.mp3\n#EXT-X-ENDLIST\n"))
+	s.file("/badkey.m3u8", []byte("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"s0.mp3\"\n#EXTINF:1,\ns0.mp3\n#EXT-X-ENDLIST\n"))
+	s.file("/nokey.m3u8", []byte("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"nokey\"\n#EXTINF:1,\ns0.mp3\n#EXT-X-ENDLIST\n"))
+	s.file("/master2.m3u8", []byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nmaster2.m3u8\n"))
+	s.file("/empty.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-ENDLIST\n"))
+	s.file("/loop.pls", []byte(fmt.Sprintf("[playlist]\nFile1=%s/loop2.m3u\n", u)))
+	s.file("/loop2.m3u", []byte(fmt.Sprintf("#EXTM3U\n%s/loop.pls\n", u)))
+	s.file("/dead.pls", []byte(fmt.Sprintf("[playlist]\nFile1=%[1]s/gone1\nFile2=%[1]s/gone2\n", u)))
+	s.file("/undecryptable.m3u8", []byte("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"key16\"\n#EXTINF:1,\ns0.mp3\n#EXT-X-ENDLIST\n"))
+	s.file("/key16", []byte("0123456789abcdef"))
+	s.handle("/huge-seg.mp3", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/mpeg")
+		w.(http.Flusher).Flush()
+		chunk := make([]byte, 1<<20)
+		for range maxSegmentBytes>>20 + 1 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	s.file("/huge.m3u8", []byte("#EXTM3U\n#EXTINF:1,\nhuge-seg.mp3\n#EXT-X-ENDLIST\n"))
+	cases := map[string]struct {
+		path string
+		err  error
+	}{
+		"playlist too large":        {"/big.m3u8", ErrPlaylistTooLarge},
+		"missing segment":           {"/missing.m3u8", ErrSegment},
+		"SAMPLE-AES":                {"/sample-aes.m3u8", ErrUnsupported},
+		"key of the wrong size":     {"/badkey.m3u8", ErrBadPlaylist},
+		"missing key":               {"/nokey.m3u8", ErrSegment},
+		"master refers to a master": {"/master2.m3u8", ErrPlaylistLoop},
+		"VOD without segments":      {"/empty.m3u8", ErrBadPlaylist},
+		"playlists refer in a loop": {"/loop.pls", ErrPlaylistLoop},
+		"no entry plays":            {"/dead.pls", ErrBadPlaylist},
+		"segment not whole blocks":  {"/undecryptable.m3u8", ErrBadPlaylist},
+		"segment too large":         {"/huge.m3u8", ErrPlaylistTooLarge},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := openHLS(t, l, u+c.path, 0)
+			if !errors.Is(err, c.err) {
+				t.Fatalf("err %v, want %v", err, c.err)
+			}
+		})
+	}
+}
+
+// Reading within a segment allocates nothing (segment boundaries do:
+// one HTTP request each).
+func TestHLSReaderAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	key := []byte("0123456789abcdef")
+	plain := make([]byte, 8<<20)
+	block, _ := aes.NewCipher(key)
+	encd := make([]byte, len(plain)+16)
+	copy(encd, plain)
+	for i := len(plain); i < len(encd); i++ {
+		encd[i] = 16
+	}
+	cipher.NewCBCEncrypter(block, make([]byte, 16)).CryptBlocks(encd, encd)
+	s.file("/clear.ts", plain)
+	s.file("/enc.ts", encd)
+	s.file("/key", key)
+	for name, pl := range map[string]string{
+		"clear":   "#EXTM3U\n#EXTINF:60,\nclear.ts\n#EXT-X-ENDLIST\n",
+		"AES-128": "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"key\",IV=0x0\n#EXTINF:60,\nenc.ts\n#EXT-X-ENDLIST\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s.file("/a.m3u8", []byte(pl))
+			m, err := l.OpenMedia(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: s.URL + "/a.m3u8"}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Body.Close()
+			buf := make([]byte, 4000) // 20 ms of a 1.6 Mbit/s stream
+			if _, err := io.ReadFull(m.Body, buf); err != nil {
+				t.Fatal(err)
+			}
+			allocs := testing.AllocsPerRun(500, func() {
+				if _, err := io.ReadFull(m.Body, buf); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%.2f allocations per 20 ms read, want 0", allocs)
+			}
+		})
+	}
+}
