@@ -1,11 +1,19 @@
 package source
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"github.com/audionode/audionode/node/lavalink"
 	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -187,4 +195,66 @@ func FuzzICYReader(f *testing.F) {
 			t.Fatalf("title of %d bytes", len(r.Title()))
 		}
 	})
+}
+
+// shoutcastV1 accepts connections on 127.0.0.1 and answers each request
+// with an "ICY 200 OK" status line, ICY headers and body, then closes.
+func shoutcastV1(t *testing.T, metaInt int, body []byte) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				hdr := "ICY 200 OK\r\nicy-notice1:<BR>This stream requires Winamp<BR>\r\nicy-name:Old Radio\r\ncontent-type:audio/mpeg\r\n"
+				b := body
+				if req.Header.Get("Icy-MetaData") == "1" {
+					hdr += fmt.Sprintf("icy-metaint:%d\r\n", metaInt)
+					b = icyBody(body, metaInt, func(i int) string { return fmt.Sprintf("StreamTitle='Track %d';", i) })
+				}
+				c.Write([]byte(hdr + "\r\n"))
+				c.Write(b)
+			})
+		}
+	})
+	return "http://" + ln.Addr().String() + "/;stream.mp3"
+}
+
+func TestICYStatusLine(t *testing.T) {
+	audio, err := os.ReadFile(filepath.Join(mediaFiles(t), "cbr.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := shoutcastV1(t, 8192, audio)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	m, err := l.OpenMedia(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: link}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(m.Body)
+	m.Body.Close()
+	if err != nil || !bytes.Equal(got, audio) || m.Title == nil || m.Title() != fmt.Sprintf("Track %d", len(audio)/8192-1) || m.Seekable() {
+		t.Fatalf("read %d bytes (%v), want %d; media %+v", len(got), err, len(audio), m)
+	}
+	// The loader sees the same stream: ICY headers make it a live stream.
+	r := l.Load(context.Background(), "icy://"+strings.TrimPrefix(link, "http://"))
+	if r.LoadType != lavalink.LoadTypeTrack || !r.Track.Info.IsStream || r.Track.Info.Author != "Old Radio" {
+		t.Fatalf("load %+v %+v", r, r.Exception)
+	}
 }
