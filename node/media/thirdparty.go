@@ -37,7 +37,13 @@ type mp3Decoder struct {
 
 func openMP3(in *input) (d *mp3Decoder, err error) {
 	defer recovered(&err)
-	head, _ := in.peek(bufSize)
+	want := bufSize
+	if !in.seekable() {
+		// A stream (radio, live HLS) may trickle in: look at what has
+		// arrived rather than wait for 64 KiB of it.
+		want = max(in.br.Buffered(), 4)
+	}
+	head, _ := in.peek(want)
 	gap := parseMP3Gapless(head)
 	var r io.Reader = in
 	if !in.seekable() {
