@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +26,7 @@ import (
 	"github.com/audionode/audionode/node/opus"
 	"github.com/audionode/audionode/node/settings"
 	"github.com/audionode/audionode/node/source"
+	"github.com/audionode/audionode/node/voicetest"
 )
 
 // The standard tone at −12 dBFS: 440 Hz left, 1000 Hz right.
@@ -581,5 +584,74 @@ func TestHLSAbort(t *testing.T) {
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("abort took %v", d)
+	}
+}
+
+// A PLS radio link loads and plays through the real node: the client
+// loads the list, gets the stream it refers to, and the fake Discord voice
+// server hears the tone.
+func TestRealNodePlaysPLSRadio(t *testing.T) {
+	clean := mp3Tone(t, toneExpr, 20*time.Second)
+	var base string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/radio", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("icy-metaint", "8192")
+		w.Header().Set("icy-name", "Node FM")
+		w.(http.Flusher).Flush()
+		w.Write(icyInterleave(clean, 8192))
+	})
+	mux.HandleFunc("/listen.pls", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "[playlist]\nFile1=%s/radio\nTitle1=Node FM live\nNumberOfEntries=1\n", base)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	base = srv.URL
+
+	fake, err := voicetest.NewServer(voicetest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	creds := voicetest.Credentials{GuildID: "78", UserID: "1", SessionID: "vs", Token: "tk"}
+	fake.Expect(creds)
+	n, api := testNodeWith(t, func(s *settings.Settings) {
+		s.Lavalink.Sources["http"] = true
+		s.AudioNode.HTTPAllowPrivate = true
+	}, nil)
+	c, ready, _ := dialWS(t, n, "")
+	defer c.Close()
+	code, body := do(t, "GET", api+"/v4/loadtracks?identifier="+url.QueryEscape(srv.URL+"/listen.pls"), "")
+	var res struct {
+		LoadType string
+		Data     struct {
+			Encoded string
+			Info    lavalink.TrackInfo
+		}
+	}
+	if code != 200 || json.Unmarshal(body, &res) != nil || res.LoadType != "track" || res.Data.Info.Identifier != srv.URL+"/radio" || !res.Data.Info.IsStream {
+		t.Fatalf("load: %d %s", code, body)
+	}
+	player := api + "/v4/sessions/" + ready["sessionId"].(string) + "/players/78"
+	patch := fmt.Sprintf(`{"track":{"encoded":%q},"voice":{"token":"tk","endpoint":%q,"sessionId":"vs","channelId":"5"}}`, res.Data.Encoded, fake.Endpoint())
+	if code, body := do(t, "PATCH", player, patch); code != 200 {
+		t.Fatalf("play: %d %s", code, body)
+	}
+	var vs *voicetest.Session
+	for deadline := time.Now().Add(10 * time.Second); vs == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		vs = fake.Session("78")
+	}
+	if vs == nil {
+		t.Fatal("no voice session")
+	}
+	r := waitReport(t, vs, "100 frames", func(r voicetest.Report) bool { return r.DecodedFrames >= 100 })
+	if r.DecryptFailed != 0 || r.SeqGaps != 0 || math.Abs(r.Channels[0].DominantHz-440) > 5 || math.Abs(r.Channels[1].DominantHz-1000) > 5 {
+		t.Fatalf("report %+v", r)
+	}
+	// A seek on a live stream is refused quietly, as in Lavalink.
+	if code, _ := do(t, "PATCH", player, `{"position":5000}`); code != 200 {
+		t.Fatal(code)
+	}
+	if code, _ := do(t, "DELETE", player, ""); code != 204 {
+		t.Fatalf("delete: %d", code)
 	}
 }
