@@ -34,9 +34,11 @@ func newMediaOpener(l *source.Loader, cfg settings.Settings) *mediaOpener {
 
 // Open starts t at pos. The returned stream owns its reader and the context
 // bounding remote reads; Close releases both.
-func (o *mediaOpener) Open(_ context.Context, t lavalink.Track, pos time.Duration) (audio.TrackStream, error) {
-	// Remote reads live as long as the track, not the PATCH that started it.
+func (o *mediaOpener) Open(openCtx context.Context, t lavalink.Track, pos time.Duration) (audio.TrackStream, error) {
+	// Remote reads live as long as the track, not the PATCH that started it;
+	// while opening (playlists, an HLS master), the PATCH can still end them.
 	ctx, cancel := context.WithCancel(context.Background())
+	defer context.AfterFunc(openCtx, cancel)()
 	m, err := o.loader.OpenMedia(ctx, t.Info, pos)
 	if err != nil {
 		cancel()

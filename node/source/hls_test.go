@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -484,4 +485,36 @@ func BenchmarkHLSReader(b *testing.B) {
 			b.ReportMetric(float64(20*time.Millisecond)/(float64(b.Elapsed())/float64(b.N)), "x_realtime")
 		})
 	}
+}
+
+// Playlist entries, HLS segments and keys go through the SSRF guard like
+// the first request: a public-facing playlist cannot point playback at a
+// private address. (The front server is exempted for the test.)
+func TestGuardChecksPlaylistTargets(t *testing.T) {
+	var targetHits sync.Map
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		targetHits.Store(r.URL.Path, true)
+		w.Write([]byte("sixteen byte key"))
+	}))
+	defer target.Close()
+	front := newHLSServer(t)
+	front.file("/s0.mp3", segData(0))
+	front.file("/radio.pls", []byte("[playlist]\nFile1="+target.URL+"/stream\n"))
+	front.file("/seg.m3u8", []byte("#EXTM3U\n#EXTINF:1,\n"+target.URL+"/seg.ts\n#EXT-X-ENDLIST\n"))
+	front.file("/key.m3u8", []byte("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\""+target.URL+"/key\"\n#EXTINF:1,\ns0.mp3\n#EXT-X-ENDLIST\n"))
+	front.file("/master.m3u8", []byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n"+target.URL+"/media.m3u8\n"))
+	exempt := netip.MustParseAddrPort(strings.TrimPrefix(front.URL, "http://"))
+	l := newLoader(t, Config{HTTP: true, testExempt: exempt})
+	for _, p := range []string{"/radio.pls", "/seg.m3u8", "/key.m3u8", "/master.m3u8"} {
+		t.Run(p, func(t *testing.T) {
+			_, _, err := openHLS(t, l, front.URL+p, 0)
+			if !errors.Is(err, ErrBlockedAddress) {
+				t.Fatalf("err %v, want %v", err, ErrBlockedAddress)
+			}
+		})
+	}
+	targetHits.Range(func(k, _ any) bool {
+		t.Errorf("private target saw %v", k)
+		return true
+	})
 }
