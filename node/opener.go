@@ -94,7 +94,8 @@ func (o *mediaOpener) openHLS(ctx context.Context, cancel context.CancelFunc, t 
 }
 
 // hlsStream is a playing HLS track: a media.Stream over the segment bytes,
-// replaced on every seek.
+// replaced on every seek, and at every EXT-X-DISCONTINUITY (where the
+// encoding may change) by one with a fresh decoder on the same reader.
 type hlsStream struct {
 	o        *mediaOpener
 	ctx      context.Context
@@ -104,6 +105,8 @@ type hlsStream struct {
 	length   time.Duration
 	opts     media.Options // with the filters and volume in force, for a reopen
 	s        *media.Stream
+	body     io.ReadCloser // owned here: each media.Stream reads a part of it
+	resume   func() bool
 }
 
 func (h *hlsStream) start(m source.Media, pos time.Duration) error {
@@ -113,19 +116,38 @@ func (h *hlsStream) start(m source.Media, pos time.Duration) error {
 	if m.Start == 0 && !h.seekable {
 		opts.Skip = 0 // live: the stream starts at its live edge
 	}
-	s, err := media.Open(h.ctx, m.Body, opts)
+	s, err := media.Open(h.ctx, struct{ io.Reader }{m.Body}, opts)
 	if err != nil {
 		_ = m.Body.Close()
 		return err
 	}
-	if h.s != nil {
-		_ = h.s.Close()
-	}
-	h.s = s
+	h.closeMedia()
+	h.s, h.body, h.resume = s, m.Body, m.Resume
 	return nil
 }
 
-func (h *hlsStream) ReadFrame(dst []byte) (int, error) { return h.s.ReadFrame(dst) }
+func (h *hlsStream) closeMedia() {
+	if h.s != nil {
+		_ = h.s.Close()
+		_ = h.body.Close()
+	}
+}
+
+func (h *hlsStream) ReadFrame(dst []byte) (int, error) {
+	n, err := h.s.ReadFrame(dst)
+	for err == io.EOF && h.resume != nil && h.resume() {
+		opts := h.opts
+		opts.Offset = h.s.Position()
+		s, oerr := media.Open(h.ctx, struct{ io.Reader }{h.body}, opts)
+		if oerr != nil {
+			return 0, fmt.Errorf("hls: after a discontinuity: %w", oerr)
+		}
+		_ = h.s.Close()
+		h.s = s
+		n, err = h.s.ReadFrame(dst)
+	}
+	return n, err
+}
 
 // Seek opens the playlist again at pos (VOD only).
 func (h *hlsStream) Seek(pos time.Duration) error {
@@ -160,6 +182,7 @@ func (h *hlsStream) Abort() { h.cancel() }
 
 func (h *hlsStream) Close() error {
 	err := h.s.Close()
+	_ = h.body.Close()
 	h.cancel()
 	return err
 }

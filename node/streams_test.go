@@ -655,3 +655,36 @@ func TestRealNodePlaysPLSRadio(t *testing.T) {
 		t.Fatalf("delete: %d", code)
 	}
 }
+
+// At an EXT-X-DISCONTINUITY the encoding may change: MP3 segments at
+// 44.1 kHz followed by ones at 32 kHz with other tones both play at the
+// right pitch and length (a fresh decoder after the discontinuity).
+func TestHLSDiscontinuity(t *testing.T) {
+	dir := t.TempDir()
+	ffmpeg(t, "-f", "lavfi", "-i", "aevalsrc="+toneExpr+":s=44100:d=2",
+		"-c:a", "libmp3lame", "-b:a", "128k", "-f", "segment", "-segment_time", "1", "-segment_format", "mp3",
+		"-segment_format_options", "write_xing=0", filepath.Join(dir, "a%d.mp3"))
+	ffmpeg(t, "-f", "lavfi", "-i", "aevalsrc=0.2512*sin(2*PI*600*t)|0.2512*sin(2*PI*1500*t):s=32000:d=2",
+		"-c:a", "libmp3lame", "-b:a", "96k", "-f", "segment", "-segment_time", "1", "-segment_format", "mp3",
+		"-segment_format_options", "write_xing=0", filepath.Join(dir, "b%d.mp3"))
+	pl := "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\na0.mp3\n#EXTINF:1,\na1.mp3\n" +
+		"#EXT-X-DISCONTINUITY\n#EXTINF:1,\nb0.mp3\n#EXTINF:1,\nb1.mp3\n#EXT-X-ENDLIST\n"
+	os.WriteFile(filepath.Join(dir, "disc.m3u8"), []byte(pl), 0o644)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	_, o := streamLoader(t)
+	frames := playAll(t, o, srv.URL+"/disc.m3u8", 0, 1000)
+	if d := len(frames) * 20; math.Abs(float64(d)-4000) > 120 {
+		t.Fatalf("played %d ms, want 4000", d)
+	}
+	pcm := decodePCM(t, frames)
+	for _, c := range []struct {
+		from, to time.Duration
+		l, r     float64
+	}{{300 * time.Millisecond, 1800 * time.Millisecond, 440, 1000}, {2300 * time.Millisecond, 3800 * time.Millisecond, 600, 1500}} {
+		a, b := int(c.from.Milliseconds())*96, int(c.to.Milliseconds())*96
+		if l, r := dominantHz(chan0(pcm[a:b], 0)), dominantHz(chan0(pcm[a:b], 1)); l != c.l || r != c.r {
+			t.Errorf("%v–%v: %v/%v Hz, want %v/%v", c.from, c.to, l, r, c.l, c.r)
+		}
+	}
+}

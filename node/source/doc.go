@@ -34,9 +34,11 @@
 //     lowest-bandwidth variant. Playback is one byte stream for the media
 //     demuxers: segments in order (EXT-X-BYTERANGE honoured), each
 //     EXT-X-MAP init section once before the first segment that uses it
-//     (again when it changes, e.g. after a discontinuity), AES-128
-//     decrypted (SAMPLE-AES is refused), with the ID3 tag that starts a
-//     packed-audio segment removed. Live playlists are reloaded every
+//     (again when it changes), AES-128 decrypted (SAMPLE-AES is refused),
+//     with the ID3 tag that starts a packed-audio segment removed. At an
+//     EXT-X-DISCONTINUITY, where the encoding may change, the body reads
+//     io.EOF once and Media.Resume goes on with the next part (which
+//     starts with its init section), so the player opens a fresh decoder. Live playlists are reloaded every
 //     target duration (half of one when nothing changed); segments are
 //     followed by media sequence number, so none plays twice, and ones that
 //     leave the playlist before they are fetched are logged and counted.

@@ -167,6 +167,9 @@ type hlsReader struct {
 	keyURL   string
 	key      [16]byte
 	gaps     int // live segments lost to a lagging reload
+	started  bool // a segment was opened
+	atDisc   bool // Read returns io.EOF at a discontinuity until resume
+	resumed  bool // resume was called: the next segment starts the new part
 }
 
 // newHLSReader starts p at pos (VOD: the segment containing pos; live:
@@ -210,10 +213,23 @@ func (r *hlsReader) Read(p []byte) (int, error) {
 			}
 			return n, err
 		}
+		if r.atDisc {
+			return 0, io.EOF
+		}
 		if err := r.next(); err != nil {
 			return 0, err
 		}
 	}
+}
+
+// resume continues after the io.EOF that Read returns at an
+// EXT-X-DISCONTINUITY (the encoding may change there, so the caller
+// starts a fresh decoder); it reports whether there was one.
+func (r *hlsReader) resume() bool {
+	was := r.atDisc
+	r.atDisc = false
+	r.resumed = r.resumed || was
+	return was
 }
 
 // next opens the next segment, reloading a live playlist when due.
@@ -235,7 +251,14 @@ func (r *hlsReader) next() error {
 		}
 	}
 	s := r.queue[0]
+	if s.discontinuity && r.started && !r.resumed {
+		// End this part; the next one starts with its own init section.
+		r.atDisc = true
+		r.lastInit, r.lastRng = "", hlsRange{}
+		return nil
+	}
 	r.queue = r.queue[1:]
+	r.started, r.resumed = true, false
 	return r.open(s)
 }
 

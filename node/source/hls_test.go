@@ -81,8 +81,15 @@ func openHLS(t *testing.T, l *Loader, link string, pos time.Duration) (Media, []
 		return m, nil, err
 	}
 	defer m.Body.Close()
-	b, err := io.ReadAll(m.Body)
-	return m, b, err
+	var b []byte
+	for {
+		part, err := io.ReadAll(m.Body)
+		b = append(b, part...)
+		if err != nil || m.Resume == nil || !m.Resume() {
+			return m, b, err
+		}
+		b = append(b, "<discontinuity>"...)
+	}
 }
 
 func TestHLSReaderVOD(t *testing.T) {
@@ -171,12 +178,34 @@ enc8.ts
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "INIT-A|seg0|seg1|INIT-B|seg2|" + string(big) + "short"
+	want := "INIT-A|seg0|seg1|<discontinuity>INIT-B|seg2|" + string(big) + "short"
 	if string(b) != want {
 		t.Fatalf("got %d bytes %.80q…, want %d bytes %.80q…", len(b), b, len(want), want)
 	}
 	if n := s.hitsOf("/key"); n != 1 {
 		t.Errorf("key fetched %d times, want once", n)
+	}
+}
+
+// After a discontinuity the next part starts with its init section even
+// when it did not change: the new decoder needs it.
+func TestHLSReaderDiscontinuitySameInit(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	s.file("/init.mp4", []byte("INIT|"))
+	for i := range 3 {
+		s.file(fmt.Sprintf("/s%d.m4s", i), segData(i))
+	}
+	s.file("/p.m3u8", []byte("#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1,\ns0.m4s\n#EXTINF:1,\ns1.m4s\n#EXT-X-DISCONTINUITY\n#EXTINF:1,\ns2.m4s\n#EXT-X-ENDLIST\n"))
+	_, b, err := openHLS(t, l, s.URL+"/p.m3u8", 0)
+	want := "INIT|" + string(segData(0)) + string(segData(1)) + "<discontinuity>INIT|" + string(segData(2))
+	if err != nil || string(b) != want {
+		t.Fatalf("got %q, %v; want %q", b, err, want)
+	}
+	// Opened after the discontinuity (a seek), there is no part to end.
+	_, b, err = openHLS(t, l, s.URL+"/p.m3u8", 2500*time.Millisecond)
+	if err != nil || string(b) != "INIT|"+string(segData(2)) {
+		t.Fatalf("from 2.5 s: %q, %v", b, err)
 	}
 }
 

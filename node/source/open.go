@@ -32,6 +32,10 @@ type Media struct {
 	Start time.Duration
 	// Length is an HLS VOD's duration (the sum of its EXTINF); -1 otherwise.
 	Length time.Duration
+	// Resume is set for HLS: after Body returned io.EOF it reports whether
+	// the stream goes on after an EXT-X-DISCONTINUITY, where the encoding
+	// may change (the caller then reads on with a fresh decoder).
+	Resume func() bool
 	// Title reports the current ICY StreamTitle; nil without ICY metadata.
 	Title func() string
 	// URL is what is finally played, after redirects and playlists.
@@ -119,7 +123,7 @@ func (l *Loader) openLink(ctx context.Context, link string, pos time.Duration, h
 		if err != nil {
 			return Media{}, err
 		}
-		m := Media{Body: r, Size: -1, HLS: true, Start: start, Length: -1, URL: mlink}
+		m := Media{Body: r, Size: -1, HLS: true, Start: start, Length: -1, URL: mlink, Resume: r.resume}
 		if p.ended {
 			m.Length = p.duration()
 		}
