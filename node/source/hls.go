@@ -166,7 +166,7 @@ type hlsReader struct {
 	lastRng  hlsRange
 	keyURL   string
 	key      [16]byte
-	gaps     int // live segments lost to a lagging reload
+	gaps     int  // live segments lost to a lagging reload
 	started  bool // a segment was opened
 	atDisc   bool // Read returns io.EOF at a discontinuity until resume
 	resumed  bool // resume was called: the next segment starts the new part

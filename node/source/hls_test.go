@@ -95,11 +95,8 @@ func openHLS(t *testing.T, l *Loader, link string, pos time.Duration) (Media, []
 func TestHLSReaderVOD(t *testing.T) {
 	s := newHLSServer(t)
 	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
-	var all []byte
 	for i := range 4 {
 		s.file(fmt.Sprintf("/seg%d.mp3", i), append(id3(200), segData(i)...))
-		all = append(all, segData(i)...)
-		all = append(all, segData(i)...)
 	}
 	s.file("/vod.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg0.mp3\n#EXTINF:2.0,\nseg1.mp3\n#EXTINF:1.5,\nseg2.mp3\n#EXTINF:2,\nseg3.mp3\n#EXT-X-ENDLIST\n"))
 	cases := map[string]struct {
