@@ -36,7 +36,7 @@ const toneExpr = "0.2512*sin(2*PI*440*t)|0.2512*sin(2*PI*1000*t)"
 // channels, so where playback is in the track can be heard.
 const stepExpr = "0.2512*sin(2*PI*(400+100*floor(t))*t)|0.2512*sin(2*PI*(400+100*floor(t))*t)"
 
-func ffmpeg(t *testing.T, args ...string) {
+func ffmpeg(t testing.TB, args ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed")
@@ -49,7 +49,7 @@ func ffmpeg(t *testing.T, args ...string) {
 
 // mp3Tone writes d of expr as a 128 kbit/s CBR MP3 without tags, as a
 // radio stream sends it.
-func mp3Tone(t *testing.T, expr string, d time.Duration) []byte {
+func mp3Tone(t testing.TB, expr string, d time.Duration) []byte {
 	p := filepath.Join(t.TempDir(), "tone.mp3")
 	ffmpeg(t, "-f", "lavfi", "-i", fmt.Sprintf("aevalsrc=%s:s=44100:d=%g", expr, d.Seconds()),
 		"-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0", "-id3v2_version", "0", p)
@@ -63,7 +63,7 @@ func mp3Tone(t *testing.T, expr string, d time.Duration) []byte {
 // hlsSegments cuts 8 s of stepExpr into 1 s packed-audio MP3 segments
 // (each starting with ffmpeg's ID3 tag) and returns the directory and its
 // VOD playlist.
-func hlsSegments(t *testing.T) (dir string, playlist string) {
+func hlsSegments(t testing.TB) (dir string, playlist string) {
 	dir = t.TempDir()
 	ffmpeg(t, "-f", "lavfi", "-i", fmt.Sprintf("aevalsrc=%s:s=44100:d=8", stepExpr),
 		"-c:a", "libmp3lame", "-b:a", "128k", "-f", "segment", "-segment_time", "1", "-segment_format", "mp3",
@@ -687,4 +687,36 @@ func TestHLSDiscontinuity(t *testing.T) {
 			t.Errorf("%v–%v: %v/%v Hz, want %v/%v", c.from, c.to, l, r, c.l, c.r)
 		}
 	}
+}
+
+// BenchmarkHLSPlayback is one 20 ms frame of an HLS MP3 stream through the
+// whole chain (segment fetch, ID3 strip, go-mp3, resampler, libopus).
+func BenchmarkHLSPlayback(b *testing.B) {
+	dir, _ := hlsSegments(b)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	l, err := source.New(source.Config{HTTP: true, AllowPrivate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	o := newMediaOpener(l, settings.Default())
+	open := func() audio.TrackStream {
+		s, err := o.Open(context.Background(), lavalink.Track{Info: lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/vod.m3u8"}}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	defer func() { s.Close() }()
+	buf := make([]byte, audio.MaxOpusFrame)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.ReadFrame(buf); err != nil {
+			s.Close() // the end of the 8 s playlist: start over
+			s = open()
+		}
+	}
+	b.ReportMetric(float64(20*time.Millisecond)/(float64(b.Elapsed())/float64(b.N)), "x_realtime")
 }
