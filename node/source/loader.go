@@ -382,8 +382,9 @@ type fileSrc struct {
 func (s fileSrc) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
 func (s fileSrc) Size() int64                             { return s.size }
 
-// Open returns the bytes of a track for playback, starting at offset, and
-// the total size (-1 when unknown). The caller closes the reader. For HTTP,
+// Open returns the raw bytes of a track, starting at offset, and the total
+// size (-1 when unknown): no ICY stripping, playlist following or HLS
+// (playback uses OpenMedia; Open serves its range requests). The caller closes the reader. For HTTP,
 // ctx bounds the whole read and a read that makes no progress for the
 // socket timeout fails with ErrIdleTimeout.
 func (l *Loader) Open(ctx context.Context, info lavalink.TrackInfo, offset int64) (io.ReadCloser, int64, error) {
