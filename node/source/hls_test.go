@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/aes"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/audionode/audionode/node/lavalink"
+	"github.com/audionode/audionode/node/routeplanner"
 )
 
 // hlsServer serves fixed resources and counts the requests for each path.
@@ -543,4 +546,78 @@ func TestGuardChecksPlaylistTargets(t *testing.T) {
 		t.Errorf("private target saw %v", k)
 		return true
 	})
+}
+
+// Playlists, segments, keys and SHOUTcast v1 streams all leave from the
+// route planner's address.
+func TestStreamsUseRoutePlanner(t *testing.T) {
+	p, err := routeplanner.New(routeplanner.Config{
+		IPBlocks:    []netip.Prefix{netip.MustParsePrefix("127.0.0.0/29")},
+		ExcludedIPs: []netip.Addr{netip.MustParseAddr("127.0.0.0"), netip.MustParseAddr("127.0.0.1")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true, Planner: p})
+	var mu sync.Mutex
+	from := map[string]bool{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/p.m3u8", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"key\",IV=0x1\n#EXTINF:1,\ns.ts\n#EXT-X-ENDLIST\n")
+	})
+	key := []byte("0123456789abcdef")
+	mux.HandleFunc("/key", func(w http.ResponseWriter, r *http.Request) { w.Write(key) })
+	mux.HandleFunc("/s.ts", func(w http.ResponseWriter, r *http.Request) {
+		b := append([]byte("0123456789"), bytes.Repeat([]byte{6}, 6)...)
+		block, _ := aes.NewCipher(key)
+		iv := make([]byte, 16)
+		iv[15] = 1
+		cipher.NewCBCEncrypter(block, iv).CryptBlocks(b, b)
+		w.Write(b)
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		from[host] = true
+		mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	if _, b, err := openHLS(t, l, srv.URL+"/p.m3u8", 0); err != nil || string(b) != "0123456789" {
+		t.Fatalf("hls: %q, %v", b, err)
+	}
+	mu.Lock()
+	if len(from) != 1 || !from["127.0.0.2"] {
+		t.Errorf("requests came from %v, want 127.0.0.2", from)
+	}
+	mu.Unlock()
+	// SHOUTcast v1 through the planner's dialer and the ICY rewrite.
+	audio := bytes.Repeat([]byte("audio"), 5000)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+		peer <- host
+		http.ReadRequest(bufio.NewReader(c))
+		c.Write([]byte("ICY 200 OK\r\nicy-metaint:1000\r\n\r\n"))
+		c.Write(icyBody(audio, 1000, func(int) string { return "StreamTitle='x';" }))
+	}()
+	m, err := l.OpenMedia(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: "http://" + ln.Addr().String() + "/"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(m.Body)
+	m.Body.Close()
+	if err != nil || !bytes.Equal(got, audio) || <-peer != "127.0.0.2" {
+		t.Fatalf("icy: %d bytes, %v", len(got), err)
+	}
 }
