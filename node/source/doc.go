@@ -41,7 +41,11 @@
 //     starts with its init section), so the player opens a fresh decoder. Live playlists are reloaded every
 //     target duration (half of one when nothing changed); segments are
 //     followed by media sequence number, so none plays twice, and ones that
-//     leave the playlist before they are fetched are logged and counted.
+//     leave the playlist before they are fetched (or overflow the queue of
+//     32 pending segments) are logged and counted. Sequence numbers that go
+//     back mean a restarted encoder: the stream is joined again at its live
+//     edge as a new part. A live playlist without a new segment for ten
+//     target durations ends the stream with an error wrapping ErrSegment.
 //     All fetching happens in Read on the caller's goroutine; cancelling
 //     the context ends a blocked read at once.
 //

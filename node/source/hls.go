@@ -22,6 +22,10 @@ const (
 	liveEdge        = 3        // a live stream starts this many segments from the end (RFC 8216 §6.3.3)
 )
 
+// liveStallTargets target durations without a new segment end a live
+// stream (its encoder is gone); a variable so tests can shorten it.
+var liveStallTargets time.Duration = 10
+
 // get sends one GET through the guarded client. rng is a Range header
 // value or "". The body fails with ErrIdleTimeout when the server stalls
 // for the socket timeout, and ends at once when ctx is cancelled.
@@ -158,18 +162,20 @@ type hlsReader struct {
 	target   time.Duration
 	timer    *time.Timer
 
-	body     io.ReadCloser // current segment
-	pend     []byte        // bytes to return before body (init section, peeked head)
-	head     [10]byte
-	cbc      cbcReader
-	lastInit string
-	lastRng  hlsRange
-	keyURL   string
-	key      [16]byte
-	gaps     int  // live segments lost to a lagging reload
-	started  bool // a segment was opened
-	atDisc   bool // Read returns io.EOF at a discontinuity until resume
-	resumed  bool // resume was called: the next segment starts the new part
+	body      io.ReadCloser // current segment
+	pend      []byte        // bytes to return before body (init section, peeked head)
+	head      [10]byte
+	cbc       cbcReader
+	lastInit  string
+	lastRng   hlsRange
+	keyURL    string
+	key       [16]byte
+	gaps      int       // live segments lost to a lagging reload
+	prevFirst int64     // live: EXT-X-MEDIA-SEQUENCE of the last load
+	lastNew   time.Time // live: when a reload last brought a segment
+	started   bool      // a segment was opened
+	atDisc    bool      // Read returns io.EOF at a discontinuity until resume
+	resumed   bool      // resume was called: the next segment starts the new part
 }
 
 // newHLSReader starts p at pos (VOD: the segment containing pos; live:
@@ -183,6 +189,8 @@ func (l *Loader) newHLSReader(ctx context.Context, p *hlsPlaylist, link string, 
 		first := max(len(p.segments)-liveEdge, 0)
 		r.queue = append(r.queue, p.segments[first:]...)
 		r.nextSeq = p.firstSeq + int64(len(p.segments))
+		r.prevFirst = p.firstSeq
+		r.lastNew = time.Now()
 		r.reloadAt = time.Now().Add(r.target)
 		return r, 0, nil
 	}
@@ -297,6 +305,16 @@ func (r *hlsReader) reload() error {
 	if err := checkKeys(p); err != nil {
 		return err
 	}
+	restart := false
+	if n := len(p.segments); n > 0 && p.segments[n-1].seq < r.prevFirst {
+		// The numbers went back past the last window: the stream restarted
+		// (a new encoder). Join it at its live edge, with a fresh decoder.
+		slog.Warn("source: HLS media sequence went back; the live stream restarted",
+			"url", r.url, "was", r.prevFirst, "now", p.firstSeq)
+		r.nextSeq = p.segments[max(n-liveEdge, 0)].seq
+		restart = true
+	}
+	r.prevFirst = p.firstSeq
 	if p.firstSeq > r.nextSeq {
 		r.gaps += int(min(p.firstSeq-r.nextSeq, 1<<20))
 		slog.Warn("source: HLS segments left the live playlist before they were fetched",
@@ -313,9 +331,18 @@ func (r *hlsReader) reload() error {
 			slog.Warn("source: HLS live queue full, dropping the oldest segment", "url", r.url, "seq", r.queue[0].seq)
 			r.queue = r.queue[1:]
 		}
+		if restart {
+			s.discontinuity, restart = true, false
+		}
 		r.queue = append(r.queue, s)
 		r.nextSeq = s.seq + 1
 		added = true
+	}
+	now := time.Now()
+	if added {
+		r.lastNew = now
+	} else if !p.ended && now.Sub(r.lastNew) > liveStallTargets*r.target {
+		return fmt.Errorf("%w: live playlist %s brought no new segment for %v", ErrSegment, r.url, now.Sub(r.lastNew).Round(time.Second))
 	}
 	if p.target > 0 {
 		r.target = p.target
@@ -327,7 +354,7 @@ func (r *hlsReader) reload() error {
 	if !added {
 		wait /= 2
 	}
-	r.reloadAt = time.Now().Add(max(wait, 100*time.Millisecond))
+	r.reloadAt = now.Add(max(wait, 100*time.Millisecond))
 	return nil
 }
 

@@ -621,3 +621,90 @@ func TestStreamsUseRoutePlanner(t *testing.T) {
 		t.Fatalf("icy: %d bytes, %v", len(got), err)
 	}
 }
+
+// A live stream whose media sequence numbers go back (its encoder
+// restarted) is joined again at its live edge, as a new part.
+func TestHLSReaderLiveRestart(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	var mu sync.Mutex
+	calls := 0
+	s.handle("/live.m3u8", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		c := calls
+		mu.Unlock()
+		first, end := 100, ""
+		if c > 1 {
+			first, end = 0, "#EXT-X-ENDLIST\n"
+		}
+		fmt.Fprintf(w, "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:%d\n", first)
+		for i := first; i < first+3; i++ {
+			fmt.Fprintf(w, "#EXTINF:1,\ns%d.mp3\n", i)
+		}
+		fmt.Fprint(w, end)
+	})
+	for _, i := range []int{0, 1, 2, 100, 101, 102} {
+		s.file(fmt.Sprintf("/s%d.mp3", i), segData(i))
+	}
+	_, b, err := openHLS(t, l, s.URL+"/live.m3u8", 0)
+	want := string(segData(100)) + string(segData(101)) + string(segData(102)) + "<discontinuity>" +
+		string(segData(0)) + string(segData(1)) + string(segData(2))
+	if err != nil || string(b) != want {
+		t.Fatalf("got %q, %v; want %q", b, err, want)
+	}
+}
+
+// A live playlist that stops growing ends the stream with an error
+// instead of waiting forever.
+func TestHLSReaderLiveStall(t *testing.T) {
+	defer func(v time.Duration) { liveStallTargets = v }(liveStallTargets)
+	liveStallTargets = 1
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	s.file("/s0.mp3", segData(0))
+	s.file("/live.m3u8", []byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\ns0.mp3\n"))
+	start := time.Now()
+	_, b, err := openHLS(t, l, s.URL+"/live.m3u8", 0)
+	if !errors.Is(err, ErrSegment) || string(b) != string(segData(0)) || time.Since(start) > 3*time.Second {
+		t.Fatalf("got %q, %v after %v", b, err, time.Since(start))
+	}
+}
+
+// The queue of pending live segments is bounded: a reload that lists more
+// keeps the newest, counting the dropped ones.
+func TestHLSReaderLiveQueueBound(t *testing.T) {
+	s := newHLSServer(t)
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+	var mu sync.Mutex
+	calls := 0
+	s.handle("/live.m3u8", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		c := calls
+		mu.Unlock()
+		last, end := 3, ""
+		if c > 1 {
+			last, end = 51, "#EXT-X-ENDLIST\n"
+		}
+		fmt.Fprint(w, "#EXTM3U\n#EXT-X-TARGETDURATION:1\n")
+		for i := range last {
+			fmt.Fprintf(w, "#EXTINF:1,\ns%d.mp3\n", i)
+		}
+		fmt.Fprint(w, end)
+	})
+	var want []byte
+	for i := range 51 {
+		s.file(fmt.Sprintf("/s%d.mp3", i), segData(i))
+		if i < 3 || i >= 51-maxPending {
+			want = append(want, segData(i)...)
+		}
+	}
+	m, b, err := openHLS(t, l, s.URL+"/live.m3u8", 0)
+	if err != nil || string(b) != string(want) {
+		t.Fatalf("got %q, %v; want %q", b, err, want)
+	}
+	if g := m.Body.(*hlsReader).gaps; g != 48-maxPending {
+		t.Errorf("gaps %d, want %d", g, 48-maxPending)
+	}
+}
