@@ -48,9 +48,7 @@ func (l *Loader) get(ctx context.Context, link, rng string, icy bool) (*http.Res
 		cancel(nil)
 		return nil, nil, err
 	}
-	b := &idleBody{rc: resp.Body, ctx: ctx, cancel: cancel, idle: l.cfg.SocketTimeout}
-	b.timer = time.AfterFunc(b.idle, func() { cancel(ErrIdleTimeout) })
-	return resp, b, nil
+	return resp, newIdleBody(resp.Body, ctx, cancel, l.cfg.SocketTimeout), nil
 }
 
 // fetchAll reads a whole small resource (playlist, init section, key) of

@@ -220,8 +220,7 @@ func (l *Loader) openHTTP(ctx context.Context, link string, offset int64) (io.Re
 		cancel(nil)
 		return nil, 0, err
 	}
-	b := &idleBody{rc: resp.Body, ctx: ctx, cancel: cancel, idle: l.cfg.SocketTimeout}
-	b.timer = time.AfterFunc(b.idle, func() { cancel(ErrIdleTimeout) })
+	b := newIdleBody(resp.Body, ctx, cancel, l.cfg.SocketTimeout)
 	size := resp.ContentLength
 	switch {
 	case offset > 0 && resp.StatusCode == http.StatusPartialContent:
@@ -242,8 +241,10 @@ func (l *Loader) openHTTP(ctx context.Context, link string, offset int64) (io.Re
 	return nil, 0, fmt.Errorf("source: %s: status code %d", link, resp.StatusCode)
 }
 
-// idleBody fails reads once the server has sent nothing for idle. The
-// timer is a runtime timer, not a goroutine; Close stops it.
+// idleBody fails a read once the server has sent nothing for idle while
+// it waited. The timer runs only inside Read, so a player that stops
+// reading (paused, buffer full) does not time the connection out. It is
+// a runtime timer, not a goroutine; Close stops it.
 type idleBody struct {
 	rc     io.ReadCloser
 	ctx    context.Context
@@ -253,14 +254,20 @@ type idleBody struct {
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
+	b.timer.Reset(b.idle)
 	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.timer.Reset(b.idle)
-	}
+	b.timer.Stop()
 	if err != nil && errors.Is(context.Cause(b.ctx), ErrIdleTimeout) {
 		err = ErrIdleTimeout
 	}
 	return n, err
+}
+
+func newIdleBody(rc io.ReadCloser, ctx context.Context, cancel context.CancelCauseFunc, idle time.Duration) *idleBody {
+	b := &idleBody{rc: rc, ctx: ctx, cancel: cancel, idle: idle}
+	b.timer = time.AfterFunc(idle, func() { cancel(ErrIdleTimeout) })
+	b.timer.Stop() // armed by Read
+	return b
 }
 
 func (b *idleBody) Close() error {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,5 +257,32 @@ func TestICYStatusLine(t *testing.T) {
 	r := l.Load(context.Background(), "icy://"+strings.TrimPrefix(link, "http://"))
 	if r.LoadType != lavalink.LoadTypeTrack || !r.Track.Info.IsStream || r.Track.Info.Author != "Old Radio" {
 		t.Fatalf("load %+v %+v", r, r.Exception)
+	}
+}
+
+// A paused player stops reading for longer than the socket timeout; that
+// is not the server stalling, so the next read still works.
+func TestIdleTimeoutOnlyWhileReading(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.(http.Flusher).Flush()
+		for i := 0; i < 4 && r.Context().Err() == nil; i++ {
+			w.Write(bytes.Repeat([]byte("x"), 1000))
+			w.(http.Flusher).Flush()
+		}
+	}))
+	defer srv.Close()
+	l := newLoader(t, Config{HTTP: true, AllowPrivate: true, SocketTimeout: 100 * time.Millisecond})
+	m, err := l.OpenMedia(context.Background(), lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/live"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Body.Close()
+	buf := make([]byte, 1000)
+	if _, err := io.ReadFull(m.Body, buf); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // paused
+	if _, err := io.ReadFull(m.Body, buf); err != nil {
+		t.Fatalf("read after a pause: %v", err)
 	}
 }
