@@ -720,3 +720,28 @@ func BenchmarkHLSPlayback(b *testing.B) {
 	}
 	b.ReportMetric(float64(20*time.Millisecond)/(float64(b.Elapsed())/float64(b.N)), "x_realtime")
 }
+
+// A segment that is gone mid-playback ends the track with an error the
+// player reports (TrackExceptionEvent), after the audio before it.
+func TestHLSMissingSegmentErrors(t *testing.T) {
+	dir, vod := hlsSegments(t)
+	os.WriteFile(filepath.Join(dir, "holes.m3u8"), []byte(strings.Replace(vod, "seg003.mp3", "gone.mp3", 1)), 0o644)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	_, o := streamLoader(t)
+	s, err := o.Open(context.Background(), lavalink.Track{Info: lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/holes.m3u8"}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	buf := make([]byte, audio.MaxOpusFrame)
+	frames := 0
+	for ; ; frames++ {
+		if _, err = s.ReadFrame(buf); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, source.ErrSegment) || frames < 140 || frames > 160 {
+		t.Fatalf("after %d frames: %v", frames, err)
+	}
+}

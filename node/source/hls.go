@@ -174,6 +174,7 @@ type hlsReader struct {
 	started   bool      // a segment was opened
 	atDisc    bool      // Read returns io.EOF at a discontinuity until resume
 	resumed   bool      // resume was called: the next segment starts the new part
+	err       error     // the first failure, returned from then on
 }
 
 // newHLSReader starts p at pos (VOD: the segment containing pos; live:
@@ -200,7 +201,20 @@ func (l *Loader) newHLSReader(ctx context.Context, p *hlsPlaylist, link string, 
 	return r, p.segments[i].start, nil
 }
 
+// Read returns the stream's bytes. An error is final: a reader that
+// failed never skips on to the next segment on a later call.
 func (r *hlsReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	n, err := r.read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
+}
+
+func (r *hlsReader) read(p []byte) (int, error) {
 	for {
 		if len(r.pend) > 0 {
 			n := copy(p, r.pend)
