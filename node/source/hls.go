@@ -20,6 +20,7 @@ const (
 	maxInitBytes    = 4 << 20  // one EXT-X-MAP section
 	maxPending      = 32       // live segments queued ahead of the one playing
 	liveEdge        = 3        // a live stream starts this many segments from the end (RFC 8216 §6.3.3)
+	maxReloadFails  = 3        // consecutive failed reloads that end a live stream
 )
 
 // liveStallTargets target durations without a new segment end a live
@@ -175,6 +176,7 @@ type hlsReader struct {
 	atDisc    bool      // Read returns io.EOF at a discontinuity until resume
 	resumed   bool      // resume was called: the next segment starts the new part
 	err       error     // the first failure, returned from then on
+	fails     int       // consecutive failed reloads
 }
 
 // newHLSReader starts p at pos (VOD: the segment containing pos; live:
@@ -255,7 +257,7 @@ func (r *hlsReader) resume() bool {
 // next opens the next segment, reloading a live playlist when due.
 func (r *hlsReader) next() error {
 	if r.live && !time.Now().Before(r.reloadAt) {
-		if err := r.reload(); err != nil {
+		if err := r.tryReload(); err != nil {
 			return err
 		}
 	}
@@ -266,7 +268,7 @@ func (r *hlsReader) next() error {
 		if err := r.sleepUntil(r.reloadAt); err != nil {
 			return err
 		}
-		if err := r.reload(); err != nil {
+		if err := r.tryReload(); err != nil {
 			return err
 		}
 	}
@@ -298,6 +300,24 @@ func (r *hlsReader) sleepUntil(t time.Time) error {
 	case <-r.timer.C:
 		return nil
 	}
+}
+
+var errStalled = errors.New("live playlist stalled")
+
+// tryReload reloads a live playlist, retrying a failed reload (a CDN
+// hiccup) half a target duration later, up to maxReloadFails in a row.
+func (r *hlsReader) tryReload() error {
+	err := r.reload()
+	if err == nil {
+		r.fails = 0
+		return nil
+	}
+	if r.fails++; r.fails >= maxReloadFails || r.ctx.Err() != nil || errors.Is(err, errStalled) {
+		return err
+	}
+	slog.Warn("source: HLS live playlist reload failed; retrying", "url", r.url, "err", err)
+	r.reloadAt = time.Now().Add(max(r.target/2, 100*time.Millisecond))
+	return nil
 }
 
 // reload fetches the live playlist again and queues the segments not seen
@@ -354,7 +374,7 @@ func (r *hlsReader) reload() error {
 	if added {
 		r.lastNew = now
 	} else if !p.ended && now.Sub(r.lastNew) > liveStallTargets*r.target {
-		return fmt.Errorf("%w: live playlist %s brought no new segment for %v", ErrSegment, r.url, now.Sub(r.lastNew).Round(time.Second))
+		return fmt.Errorf("%w: %w: %s brought no new segment for %v", ErrSegment, errStalled, r.url, now.Sub(r.lastNew).Round(time.Second))
 	}
 	if p.target > 0 {
 		r.target = p.target

@@ -708,3 +708,44 @@ func TestHLSReaderLiveQueueBound(t *testing.T) {
 		t.Errorf("gaps %d, want %d", g, 48-maxPending)
 	}
 }
+
+// A live playlist reload that fails once is retried; three in a row end
+// the stream.
+func TestHLSReaderLiveReloadRetry(t *testing.T) {
+	for name, c := range map[string]struct {
+		failures int
+		want     string
+		err      error
+	}{
+		"one failure":    {1, string(segData(0)) + string(segData(1)) + string(segData(2)), nil},
+		"three failures": {3, string(segData(0)) + string(segData(1)), ErrSegment},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newHLSServer(t)
+			l := newLoader(t, Config{HTTP: true, AllowPrivate: true})
+			for i := range 3 {
+				s.file(fmt.Sprintf("/s%d.mp3", i), segData(i))
+			}
+			var mu sync.Mutex
+			calls := 0
+			s.handle("/live.m3u8", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				cl := calls
+				mu.Unlock()
+				switch {
+				case cl == 1:
+					io.WriteString(w, "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\ns0.mp3\n#EXTINF:1,\ns1.mp3\n")
+				case cl <= 1+c.failures:
+					http.Error(w, "busy", http.StatusServiceUnavailable)
+				default:
+					io.WriteString(w, "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\ns0.mp3\n#EXTINF:1,\ns1.mp3\n#EXTINF:1,\ns2.mp3\n#EXT-X-ENDLIST\n")
+				}
+			})
+			_, b, err := openHLS(t, l, s.URL+"/live.m3u8", 0)
+			if string(b) != c.want || !errors.Is(err, c.err) {
+				t.Fatalf("got %q, %v; want %q, %v", b, err, c.want, c.err)
+			}
+		})
+	}
+}
