@@ -44,8 +44,10 @@
 //     leave the playlist before they are fetched (or overflow the queue of
 //     32 pending segments) are logged and counted. Sequence numbers that go
 //     back mean a restarted encoder: the stream is joined again at its live
-//     edge as a new part. A live playlist without a new segment for ten
-//     target durations ends the stream with an error wrapping ErrSegment.
+//     edge as a new part. A failed reload is retried (three failures in a
+//     row end the stream), and a live playlist without a new segment for
+//     ten target durations ends it; both errors wrap ErrSegment, as does a
+//     missing segment. A reader error is final: it never skips ahead.
 //     All fetching happens in Read on the caller's goroutine; cancelling
 //     the context ends a blocked read at once.
 //
