@@ -749,3 +749,47 @@ func TestHLSReaderLiveReloadRetry(t *testing.T) {
 		})
 	}
 }
+
+// fakeRT serves a fuzzed playlist for *.m3u8 and a fuzzed segment for
+// everything else, without a network.
+type fakeRT struct{ playlist, seg []byte }
+
+func (f fakeRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	body := f.seg
+	if strings.HasSuffix(r.URL.Path, ".m3u8") {
+		body = f.playlist
+	}
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, ContentLength: -1,
+		Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
+}
+
+// FuzzHLSReader plays arbitrary playlists over arbitrary segment bytes
+// (ID3 headers, AES blocks, discontinuities, byte ranges): never a panic,
+// never more bytes than the segments hold.
+func FuzzHLSReader(f *testing.F) {
+	f.Add([]byte("#EXTM3U\n#EXTINF:1,\na.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:1,\nb.ts\n#EXT-X-ENDLIST\n"), append(id3(20), "data"...), int64(0))
+	f.Add([]byte("#EXTM3U\n#EXT-X-MAP:URI=\"i.mp4\"\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n#EXTINF:1,\n#EXT-X-BYTERANGE:16@0\na.ts\n#EXT-X-ENDLIST\n"), make([]byte, 32), int64(500))
+	f.Add([]byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv.m3u8\n"), []byte("ID3\x04\x00\x10\x7f\x7f\x7f\x7f"), int64(0))
+	f.Add([]byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\na.ts\n"), []byte("x"), int64(0))
+	f.Fuzz(func(t *testing.T, playlist, seg []byte, posMs int64) {
+		l := &Loader{cfg: Config{HTTP: true, SocketTimeout: time.Second}, client: &http.Client{Transport: fakeRT{playlist, seg}}}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		m, err := l.OpenMedia(ctx, lavalink.TrackInfo{SourceName: "http", Identifier: "http://fuzz.invalid/p.m3u8"}, time.Duration(posMs)*time.Millisecond)
+		if err != nil {
+			return
+		}
+		defer m.Body.Close()
+		total := 0
+		for parts := 0; parts < 100; parts++ {
+			b, err := io.ReadAll(io.LimitReader(m.Body, 1<<20))
+			total += len(b)
+			if err != nil || m.Resume == nil || !m.Resume() {
+				break
+			}
+		}
+		if limit := (maxSegments + 1) * (len(seg) + len(playlist)); total > limit {
+			t.Fatalf("%d bytes from segments of %d", total, len(seg))
+		}
+	})
+}
