@@ -21,9 +21,6 @@ func recovered(err *error) {
 	}
 }
 
-// maxThirdPartyRate bounds the sample rates handed to the resampler.
-const maxThirdPartyRate = 384000
-
 // mp3Decoder decodes MPEG-1/2 Layer III with github.com/hajimehoshi/go-mp3,
 // which always yields 16-bit stereo.
 type mp3Decoder struct {
