@@ -43,3 +43,7 @@ var ErrPlaylistLoop = errors.New("source: playlists nest too deep or loop")
 // ErrSegment is returned (wrapped) when an HLS segment, init section or
 // key cannot be fetched (status code, short body).
 var ErrSegment = errors.New("source: HLS segment unavailable")
+
+// ErrStreamLost ends a live stream whose connection broke and could not be
+// re-established (see liveStream).
+var ErrStreamLost = errors.New("source: live stream lost")

@@ -88,7 +88,8 @@ func (l *Loader) openLink(ctx context.Context, link string, pos time.Duration, h
 			body.Close()
 			return Media{}, err
 		}
-		return Media{Body: ir, Size: -1, Length: -1, Title: ir.Title, URL: final}, nil
+		ls := newLiveStream(ctx, ir, ir, l.reopenLive(ctx, final))
+		return Media{Body: ls, Size: -1, Length: -1, Title: ls.Title, URL: final}, nil
 	}
 	br := bufio.NewReaderSize(body, 512)
 	head, _ := br.Peek(64) // a short or failing body shows up on the first Read
@@ -99,6 +100,8 @@ func (l *Loader) openLink(ctx context.Context, link string, pos time.Duration, h
 				rc, _, err := l.openHTTP(ctx, final, off)
 				return rc, err
 			}
+		} else {
+			m.Body = newLiveStream(ctx, m.Body, nil, l.reopenLive(ctx, final))
 		}
 		return m, nil
 	}
@@ -198,4 +201,28 @@ func (l *Loader) loadHLS(ctx context.Context, link string, p *probeResult) error
 		p.length = pl.duration().Milliseconds()
 	}
 	return nil
+}
+
+// reopenLive requests a live stream again after its connection broke,
+// stripping ICY metadata if the new answer carries it.
+func (l *Loader) reopenLive(ctx context.Context, link string) func() (io.ReadCloser, *icyReader, error) {
+	return func() (io.ReadCloser, *icyReader, error) {
+		resp, body, err := l.get(ctx, link, "", true)
+		if err != nil {
+			return nil, nil, err
+		}
+		if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+			body.Close()
+			return nil, nil, fmt.Errorf("source: %s: status code %d", link, resp.StatusCode)
+		}
+		if mi := resp.Header.Get("icy-metaint"); mi != "" {
+			ir, err := newICYReader(body, mi, link)
+			if err != nil {
+				body.Close()
+				return nil, nil, err
+			}
+			return ir, ir, nil
+		}
+		return body, nil, nil
+	}
 }
