@@ -9,15 +9,8 @@ func (d *Decoder) huffman(r *bitReader, g *granule, ch, limit, sri int) error {
 	bv := 2 * g.bigValues
 	var r1, r2 int
 	if g.winSwitch && g.blockType == 2 {
-		// The short-block region boundaries the reference decoder uses.
-		switch {
-		case sri < 3:
-			r1 = 36
-		case sri == 8:
-			r1 = 108
-		default:
-			r1 = 54
-		}
+		// Region 0 is the first 3 short bands of every window.
+		r1 = 3 * int(sfbShort[sri][3])
 		r2 = 576
 	} else {
 		r1 = int(sfbLong[sri][min(g.region0+1, 22)])
