@@ -33,12 +33,18 @@ var imdctWin = func() (w [4][36]float32) {
 	return w
 }()
 
-// imdctCos36[i][k] = cos(π/72·(2i+1+18)(2k+1)) for the 18 output values
-// that determine all 36 (see imdct36).
-var imdctCos36 = func() (c [36][18]float32) {
-	for i := range 36 {
+// imdctCos36[j][k] = cos(π/72·(2i+1+18)(2k+1)) for the 18 outputs i
+// (0..8 and 18..26) that determine all 36: x[17-i] = -x[i] and
+// x[35-i] = x[18+i] for i < 9, since the cosine arguments sum to π(2k+1)
+// and 2π(2k+1).
+var imdctCos36 = func() (c [18][18]float32) {
+	for j := range 18 {
+		i := j
+		if j >= 9 {
+			i = j + 9
+		}
 		for k := range 18 {
-			c[i][k] = float32(math.Cos(math.Pi / 72 * float64(2*i+1+18) * float64(2*k+1)))
+			c[j][k] = float32(math.Cos(math.Pi / 72 * float64(2*i+1+18) * float64(2*k+1)))
 		}
 	}
 	return c
@@ -140,14 +146,23 @@ func (d *Decoder) reorder(g *granule, ch, sri int) {
 
 // imdct36 computes the windowed 36-point IMDCT of 18 lines.
 func imdct36(in []float32, out *[36]float32, win *[36]float32) {
-	in = in[:18]
-	for i := range 36 {
-		c := &imdctCos36[i]
-		var s float32
-		for k := range 18 {
-			s += in[k] * c[k]
+	x := (*[18]float32)(in[:18])
+	for j := range 18 {
+		c := &imdctCos36[j]
+		var s0, s1 float32
+		for k := 0; k < 18; k += 2 {
+			s0 += x[k] * c[k]
+			s1 += x[k+1] * c[k+1]
 		}
-		out[i] = s * win[i]
+		s := s0 + s1
+		if j < 9 {
+			out[j] = s * win[j]
+			out[17-j] = -s * win[17-j]
+		} else {
+			i := j + 9
+			out[i] = s * win[i]
+			out[53-i] = s * win[53-i]
+		}
 	}
 }
 

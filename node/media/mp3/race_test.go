@@ -1,0 +1,5 @@
+//go:build race
+
+package mp3
+
+const raceEnabled = true
