@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
 	"testing"
 )
 
@@ -154,3 +155,5 @@ func TestDecodeVsFFmpeg(t *testing.T) {
 		})
 	}
 }
+
+func lookFFmpeg() (string, error) { return exec.LookPath("ffmpeg") }
