@@ -187,6 +187,10 @@ func (d *mp3PCM) read(dst []float32) (n int, err error) {
 	return n, nil
 }
 
+// mp3Overhead bounds a frame's bytes that are not main data: header,
+// CRC and side information.
+const mp3Overhead = 4 + 2 + 32
+
 // mp3MaxIndex caps the VBR seek index (about 14 hours at 44.1 kHz).
 const mp3MaxIndex = 1 << 20
 
@@ -205,7 +209,7 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 	k := target / int64(d.spf)
 	var off int64
 	if d.avgFrame > 0 {
-		pre := 2 + int64(math.Ceil(511/d.avgFrame))
+		pre := 2 + int64(math.Ceil(511/max(d.avgFrame-mp3Overhead, 1)))
 		start := max(k-pre, 0)
 		est := d.first + int64(float64(start)*d.avgFrame)
 		if err := d.in.seek(max(est-2, d.first)); err != nil {
@@ -222,8 +226,12 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 		if err := d.buildIndex(); err != nil {
 			return 0, err
 		}
+		// Frame k-1 must decode whole (its second half overlaps into
+		// frame k), so the frames before it must supply 511 bytes of
+		// main data (frame bytes less header and side info).
 		start := max(k-2, 0)
-		for start > 0 && k < int64(len(d.index)) && d.index[k]-d.index[start] < 511 {
+		for start > 0 && k-1 < int64(len(d.index)) &&
+			d.index[k-1]-d.index[start]-mp3Overhead*(k-1-start) < 511 {
 			start--
 		}
 		if start >= int64(len(d.index)) {
