@@ -1,0 +1,67 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/audionode/audionode/node/media/mp3"
+)
+
+// TestMP3Resync: garbage between frames, a broken frame and trailing
+// ID3v1/APE tags do not stop playback or add noise at the end.
+func TestMP3Resync(t *testing.T) {
+	raw, err := os.ReadFile(media(t, "tone.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = raw[id3v2Len(raw):]
+	// Split after the 40th frame.
+	at := 0
+	for range 40 {
+		_, h, ok := mp3.FindFrame(raw[at:])
+		if !ok {
+			t.Fatal("no frames")
+		}
+		at += h.FrameSize
+	}
+	garbage := bytes.Repeat([]byte{0xFF, 0xE0, 0x12, 0x00, 0x77}, 100)
+	id3v1 := append([]byte("TAG"), make([]byte, 125)...)
+	ape := append([]byte("APETAGEX"), make([]byte, 24)...)
+	tests := []struct {
+		name string
+		b    []byte
+	}{
+		{"garbage between frames", append(append(append([]byte(nil), raw[:at]...), garbage...), raw[at:]...)},
+		{"id3v1 at end", append(append([]byte(nil), raw...), id3v1...)},
+		{"ape at end", append(append([]byte(nil), raw...), ape...)},
+		{"truncated last frame", raw[:len(raw)-100]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(context.Background(), bytes.NewReader(tc.b), DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			pcm, _ := decodeAll(t, s, 0, nil)
+			if len(pcm) < 2*48000*(toneSecs-1) {
+				t.Fatalf("decoded %d samples", len(pcm))
+			}
+			win := pcm[2*24000 : 2*72000]
+			for c, want := range []float64{toneL, toneR} {
+				if f := dominant(channel(win, c)); math.Abs(f-want) > 10 {
+					t.Errorf("channel %d: dominant %v Hz, want %v", c, f, want)
+				}
+			}
+			// No burst of noise from tags decoded as audio.
+			for i, v := range pcm {
+				if math.Abs(float64(v)) > 0.4 {
+					t.Fatalf("sample %d = %v", i, v)
+				}
+			}
+		})
+	}
+}
