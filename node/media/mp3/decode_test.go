@@ -125,8 +125,17 @@ func TestDecodeVsFFmpeg(t *testing.T) {
 		{"mpeg2.5 8000 mono", toneSrc, []string{"-b:a", "16k", "-ar", "8000", "-ac", "1"}},
 		{"transient", transientSrc, []string{"-b:a", "128k"}},
 		{"transient lsf", transientSrc, []string{"-b:a", "64k", "-ar", "22050"}},
-		// Known gap: LSF joint-stereo white noise at 24 kHz/64k decodes
-		// 3-frame bursts differently from ffmpeg (17.9 dB overall).
+		{"noise lsf mono 24000", noiseSrc, []string{"-b:a", "48k", "-ar", "24000", "-ac", "1"}},
+		{"noise lsf stereo 24000", noiseSrc, []string{"-b:a", "64k", "-ar", "24000", "-joint_stereo", "0"}},
+		{"noise lsf joint 24000", noiseSrc, []string{"-b:a", "64k", "-ar", "24000"}},
+		{"noise 48000", noiseSrc, []string{"-b:a", "192k", "-ar", "48000"}},
+		{"noise 32000", noiseSrc, []string{"-b:a", "128k", "-ar", "32000"}},
+		{"noise 16000", noiseSrc, []string{"-b:a", "48k", "-ar", "16000"}},
+		{"noise 12000", noiseSrc, []string{"-b:a", "32k", "-ar", "12000"}},
+		{"noise 11025", noiseSrc, []string{"-b:a", "32k", "-ar", "11025"}},
+		{"noise 8000", noiseSrc, []string{"-b:a", "24k", "-ar", "8000"}},
+		{"transient 8000", transientSrc, []string{"-b:a", "24k", "-ar", "8000"}},
+		{"transient 48000", transientSrc, []string{"-b:a", "256k", "-ar", "48000"}},
 		{"noise lsf joint 22050", noiseSrc, []string{"-b:a", "96k", "-ar", "22050"}},
 	}
 	for _, tt := range tests {
@@ -157,3 +166,38 @@ func TestDecodeVsFFmpeg(t *testing.T) {
 }
 
 func lookFFmpeg() (string, error) { return exec.LookPath("ffmpeg") }
+
+// TestTransientHasShortBlocks makes sure the transient fixtures exercise
+// what they are for: short blocks and the start/stop windows.
+func TestTransientHasShortBlocks(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	for _, args := range [][]string{{"-b:a", "128k"}, {"-b:a", "64k", "-ar", "22050"}} {
+		fs := frames(t, encode(t, transientSrc, append([]string{"-c:a", "libmp3lame"}, args...)...))
+		d := NewDecoder()
+		out := make([]float32, 2304)
+		var types [4]int
+		mixed := 0
+		for _, f := range fs {
+			h, _ := ParseHeader(f)
+			d.DecodeFrame(f, out)
+			ngr := 2
+			if h.lsf() {
+				ngr = 1
+			}
+			for gr := range ngr {
+				for ch := range h.Channels() {
+					types[d.gr[gr][ch].blockType]++
+					if d.gr[gr][ch].mixed {
+						mixed++
+					}
+				}
+			}
+		}
+		t.Logf("%v: block types %v, mixed %d", args, types, mixed)
+		if types[1] == 0 || types[2] == 0 || types[3] == 0 {
+			t.Errorf("%v: block types %v, want all of start/short/stop", args, types)
+		}
+	}
+}
