@@ -30,7 +30,8 @@ type mp3PCM struct {
 	spf        int     // samples per frame
 	first      int64   // offset of the first audio frame
 	avgFrame   float64 // CBR bytes per frame; 0 for VBR
-	index      []int64 // VBR: every frame's offset, built on the first seek
+	index      []int64 // VBR: frame offsets, extended by seeks as far as needed
+	indexDone  bool    // index reaches the last frame
 	info       mp3.Info
 
 	skip     int64 // decoded samples before the real audio (gapless)
@@ -223,7 +224,7 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 		// frame count is exact.
 		d.next = int64(math.Round(float64(off-d.first) / d.avgFrame))
 	} else {
-		if err := d.buildIndex(); err != nil {
+		if err := d.extendIndex(k); err != nil {
 			return 0, err
 		}
 		// Frame k-1 must decode whole (its second half overlaps into
@@ -253,25 +254,38 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 	return f, nil
 }
 
-// buildIndex scans every frame header once to learn frame offsets.
-func (d *mp3PCM) buildIndex() error {
-	if d.index != nil {
+// extendIndex scans frame headers (reading, not decoding) until the
+// index reaches frame k or the end, so a seek reads only up to its target
+// once.
+func (d *mp3PCM) extendIndex(k int64) error {
+	if d.indexDone || int64(len(d.index)) > k {
 		return nil
 	}
-	if err := d.in.seek(d.first); err != nil {
+	off := d.first
+	if n := len(d.index); n > 0 {
+		off = d.index[n-1]
+	}
+	if err := d.in.seek(off); err != nil {
 		return err
 	}
-	idx := make([]int64, 0, 1024)
-	for len(idx) < mp3MaxIndex {
-		h, err := d.sync(mp3MaxResync)
-		if err != nil {
+	if n := len(d.index); n > 0 {
+		d.index = d.index[:n-1] // re-add the last frame after skipping it
+	}
+	for int64(len(d.index)) <= k {
+		if len(d.index) >= mp3MaxIndex {
+			d.indexDone = true
 			break
 		}
-		idx = append(idx, d.in.pos)
+		h, err := d.sync(mp3MaxResync)
+		if err != nil {
+			d.indexDone = true
+			break
+		}
+		d.index = append(d.index, d.in.pos)
 		if err := d.in.skip(int64(h.FrameSize)); err != nil {
+			d.indexDone = true
 			break
 		}
 	}
-	d.index = idx
 	return nil
 }
