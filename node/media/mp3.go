@@ -116,7 +116,9 @@ func (d *mp3PCM) sync(limit int) (mp3.Header, error) {
 		if string(b[:3]) == "TAG" || string(b) == "APET" {
 			return mp3.Header{}, io.EOF // trailing tags end the audio
 		}
-		win, _ := d.in.peek(min(bufSize, limit-scanned+4))
+		// Look at what has arrived (at least a few frames' worth) rather
+		// than wait for 64 KiB of a slow stream.
+		win, _ := d.in.peek(min(max(d.in.br.Buffered(), 4*mp3MaxFrame), bufSize, limit-scanned+4))
 		off, _, ok := mp3.FindFrame(win[1:])
 		step := off + 1
 		if !ok {
