@@ -690,7 +690,7 @@ func TestHLSDiscontinuity(t *testing.T) {
 }
 
 // BenchmarkHLSPlayback is one 20 ms frame of an HLS MP3 stream through the
-// whole chain (segment fetch, ID3 strip, go-mp3, resampler, libopus).
+// whole chain (segment fetch, ID3 strip, MP3 decode, resampler, libopus).
 func BenchmarkHLSPlayback(b *testing.B) {
 	dir, _ := hlsSegments(b)
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))

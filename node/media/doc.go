@@ -8,7 +8,8 @@
 //
 // Formats: WAV (PCM 8/16/24/32-bit integer, 32/64-bit float), Ogg Opus and
 // WebM/Matroska Opus (own demuxers, passthrough-capable), FLAC (own
-// decoder), MP3 (go-mp3, with LAME/Xing gapless trimming) and Ogg Vorbis
+// decoder), MP3 (own Layer III decoder in mp3/, with LAME/Xing gapless
+// trimming) and Ogg Vorbis
 // (own demuxer, jfreymuth/vorbis packets). Mono is duplicated to stereo;
 // 3–8 channels are downmixed with ITU-R BS.775 gains (downmix.go).
 // RangeReader turns ranged HTTP opens into the io.ReadSeeker that
