@@ -133,3 +133,32 @@ func setBits(b []byte, pos, n, v int) {
 		}
 	}
 }
+
+func FuzzParseInfo(f *testing.F) {
+	f.Add([]byte("\xff\xfb\x90\x00" + string(make([]byte, 32)) + "Xing\x00\x00\x00\x0f\x00\x00\x00\x10"))
+	f.Add([]byte("\xff\xfb\x90\x00" + string(make([]byte, 32)) + "VBRI\x00\x01\x02\x40\x00\x32\x00\x00\x10\x00\x00\x00\x00\x10"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := ParseHeader(b)
+		if err != nil {
+			return
+		}
+		inf := ParseInfo(b, h)
+		if inf.TOC != nil && len(inf.TOC) != 100 {
+			t.Fatalf("TOC of %d", len(inf.TOC))
+		}
+		for _, p := range []float64{-1, 0, 0.5, 1, 2} {
+			inf.TOCOffset(p)
+		}
+	})
+}
+
+func FuzzFindFrame(f *testing.F) {
+	f.Add([]byte("garbage\xff\xfb\x90\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		off, h, ok := FindFrame(b)
+		if ok && (off < 0 || off+4 > len(b) || h.FrameSize < 4) {
+			t.Fatalf("off %d header %+v", off, h)
+		}
+		ID3v2Size(b)
+	})
+}

@@ -16,8 +16,11 @@ type Info struct {
 	Frames  int64  // audio frames after the tag frame, -1 unknown
 	Bytes   int64  // stream bytes from the tag frame on, -1 unknown
 	TOC     []byte // Xing: 100 entries, position/256 of Bytes at each percent
-	Delay   int    // encoder delay in samples, -1 unknown
+	Delay   int    // encoder delay in samples (LAME tag), -1 unknown
 	Padding int    // encoder padding in samples at the end
+	// VBRIDelay is the VBRI header's delay field. Decoders (ffmpeg too)
+	// do not trim by it, so neither does Delay.
+	VBRIDelay int
 }
 
 // ParseInfo reads the tag, if any, in frame (a whole first frame whose
@@ -31,7 +34,7 @@ func ParseInfo(frame []byte, h Header) Info {
 	if len(frame) >= 36+26 && string(frame[36:40]) == "VBRI" {
 		b := frame[36:]
 		inf.Tag = "VBRI"
-		inf.Delay = int(binary.BigEndian.Uint16(b[6:]))
+		inf.VBRIDelay = int(binary.BigEndian.Uint16(b[6:]))
 		inf.Bytes = int64(binary.BigEndian.Uint32(b[10:]))
 		inf.Frames = int64(binary.BigEndian.Uint32(b[14:]))
 		return inf
