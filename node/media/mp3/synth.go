@@ -45,19 +45,28 @@ func (d *Decoder) synthesize(ch int, dst []float32, nch int) {
 		}
 		copy(s.v[o+1024:o+1088], nv[:])
 		v := (*[1024]float32)(s.v[o : o+1024])
-		out := dst[t*64 : t*64+64]
-		for j := range 32 {
-			var s0, s1 float32
-			for i := range 8 {
-				s0 += v[i*128+j] * synthD[i*64+j]
-				s1 += v[i*128+96+j] * synthD[i*64+32+j]
+		// Window and sum: out[j] = Σ_i V[128i+j]·D[64i+j] +
+		// V[128i+96+j]·D[64i+32+j]. Looping over j innermost keeps 32
+		// independent sums in flight.
+		var acc [32]float32
+		for i := range 8 {
+			va := (*[32]float32)(v[i*128 : i*128+32])
+			vb := (*[32]float32)(v[i*128+96 : i*128+128])
+			da := (*[32]float32)(synthD[i*64 : i*64+32])
+			db := (*[32]float32)(synthD[i*64+32 : i*64+64])
+			for j := range 32 {
+				acc[j] += va[j]*da[j] + vb[j]*db[j]
 			}
-			sum := s0 + s1
-			if nch == 1 {
-				out[2*j] = sum
-				out[2*j+1] = sum
-			} else {
-				out[2*j+ch] = sum
+		}
+		out := (*[64]float32)(dst[t*64 : t*64+64])
+		if nch == 1 {
+			for j, x := range acc {
+				out[2*j] = x
+				out[2*j+1] = x
+			}
+		} else {
+			for j, x := range acc {
+				out[2*j+ch] = x
 			}
 		}
 	}
