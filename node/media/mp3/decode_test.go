@@ -92,7 +92,7 @@ func snr(got, ref []float32) float64 {
 
 const (
 	toneSrc  = "aevalsrc=0.25118864*sin(2*PI*440*t)|0.25118864*sin(2*PI*1000*t):d=3:s=44100"
-	noiseSrc = "anoisesrc=d=3:a=0.5:r=44100:c=white,aformat=channel_layouts=stereo"
+	noiseSrc = "anoisesrc=d=3:a=0.5:r=44100:c=white:seed=7,aformat=channel_layouts=stereo"
 	// Clicks every 0.25 s over silence force short (and start/stop) blocks.
 	transientSrc = "aevalsrc=if(lt(mod(t\\,0.25)\\,0.004)\\,0.8*sin(2*PI*3000*t)\\,0.001*sin(2*PI*200*t))|if(lt(mod(t\\,0.25)\\,0.004)\\,-0.8*sin(2*PI*5000*t)\\,0):d=3:s=44100"
 )
@@ -136,6 +136,8 @@ func TestDecodeVsFFmpeg(t *testing.T) {
 		{"noise 8000", noiseSrc, []string{"-b:a", "24k", "-ar", "8000"}},
 		{"transient 8000", transientSrc, []string{"-b:a", "24k", "-ar", "8000"}},
 		{"transient 48000", transientSrc, []string{"-b:a", "256k", "-ar", "48000"}},
+		// Seed 11 makes LAME overrun part2_3_length in frame 37.
+		{"noise lsf joint 24000 overrun", "anoisesrc=d=3:a=0.5:r=44100:c=white:seed=11,aformat=channel_layouts=stereo", []string{"-b:a", "64k", "-ar", "24000"}},
 		{"noise lsf joint 22050", noiseSrc, []string{"-b:a", "96k", "-ar", "22050"}},
 	}
 	for _, tt := range tests {

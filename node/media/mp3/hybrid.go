@@ -37,6 +37,8 @@ var imdctWin = func() (w [4][36]float32) {
 // (0..8 and 18..26) that determine all 36: x[17-i] = -x[i] and
 // x[35-i] = x[18+i] for i < 9, since the cosine arguments sum to π(2k+1)
 // and 2π(2k+1).
+// It is stored transposed, [k][j], so that imdct36 keeps 18 independent
+// sums.
 var imdctCos36 = func() (c [18][18]float32) {
 	for j := range 18 {
 		i := j
@@ -44,7 +46,7 @@ var imdctCos36 = func() (c [18][18]float32) {
 			i = j + 9
 		}
 		for k := range 18 {
-			c[j][k] = float32(math.Cos(math.Pi / 72 * float64(2*i+1+18) * float64(2*k+1)))
+			c[k][j] = float32(math.Cos(math.Pi / 72 * float64(2*i+1+18) * float64(2*k+1)))
 		}
 	}
 	return c
@@ -147,22 +149,24 @@ func (d *Decoder) reorder(g *granule, ch, sri int) {
 // imdct36 computes the windowed 36-point IMDCT of 18 lines.
 func imdct36(in []float32, out *[36]float32, win *[36]float32) {
 	x := (*[18]float32)(in[:18])
-	for j := range 18 {
-		c := &imdctCos36[j]
-		var s0, s1 float32
-		for k := 0; k < 18; k += 2 {
-			s0 += x[k] * c[k]
-			s1 += x[k+1] * c[k+1]
+	var acc [18]float32
+	for k, xk := range x {
+		if xk == 0 {
+			continue // high lines are often zero
 		}
-		s := s0 + s1
-		if j < 9 {
-			out[j] = s * win[j]
-			out[17-j] = -s * win[17-j]
-		} else {
-			i := j + 9
-			out[i] = s * win[i]
-			out[53-i] = s * win[53-i]
+		c := &imdctCos36[k]
+		for j := range acc {
+			acc[j] += xk * c[j]
 		}
+	}
+	for j := range 9 {
+		out[j] = acc[j] * win[j]
+		out[17-j] = -acc[j] * win[17-j]
+	}
+	for j := 9; j < 18; j++ {
+		i := j + 9
+		out[i] = acc[j] * win[i]
+		out[53-i] = acc[j] * win[53-i]
 	}
 }
 

@@ -32,9 +32,12 @@ func (d *Decoder) huffman(r *bitReader, g *granule, ch, limit, sri int) error {
 		lb := t.linbits
 		for ; i < stop; i += 2 {
 			e, ok := t.decode(r)
-			if !ok || r.pos > limit {
-				return fmt.Errorf("%w: bad Huffman code", ErrMalformed)
+			if !ok {
+				return fmt.Errorf("%w: bad Huffman code at line %d", ErrMalformed, i)
 			}
+			// LAME sometimes overruns part2_3_length by a few bits in the
+			// last pairs; like ffmpeg, decode on (the buffer is padded)
+			// and let count1 see no bits left.
 			x := int(e >> 8 & 0xFF)
 			y := int(e >> 16 & 0xFF)
 			var fx, fy float32
