@@ -33,25 +33,6 @@ var imdctWin = func() (w [4][36]float32) {
 	return w
 }()
 
-// imdctCos36[j][k] = cos(π/72·(2i+1+18)(2k+1)) for the 18 outputs i
-// (0..8 and 18..26) that determine all 36: x[17-i] = -x[i] and
-// x[35-i] = x[18+i] for i < 9, since the cosine arguments sum to π(2k+1)
-// and 2π(2k+1).
-// It is stored transposed, [k][j], so that imdct36 keeps 18 independent
-// sums.
-var imdctCos36 = func() (c [18][18]float32) {
-	for j := range 18 {
-		i := j
-		if j >= 9 {
-			i = j + 9
-		}
-		for k := range 18 {
-			c[k][j] = float32(math.Cos(math.Pi / 72 * float64(2*i+1+18) * float64(2*k+1)))
-		}
-	}
-	return c
-}()
-
 var imdctCos12 = func() (c [12][6]float32) {
 	for i := range 12 {
 		for k := range 6 {
@@ -146,29 +127,86 @@ func (d *Decoder) reorder(g *granule, ch, sri int) {
 	copy(xr[lo:], d.tmp[lo:576])
 }
 
-// imdct36 computes the windowed 36-point IMDCT of 18 lines.
+// imdct36 computes the windowed 36-point IMDCT of 18 lines. The output
+// x[i] = Σ X[k]·cos(π/72·(2i+19)(2k+1)) has 18 distinct values, all
+// terms of the DCT-IV D[n] = Σ X[k]·cos(π/72·(2n+1)(2k+1)): x[i] = D[i+9]
+// for i < 9, x[18+j] = -D[8-j], and x[17-i] = -x[i], x[35-i] = x[18+i].
+// D comes from a DCT-II of pre-scaled input (two 9-point halves by Lee's
+// split) and a running difference: with θ = π(2n+1)/72,
+// 2cosθ·cos2kθ = cos(2k+1)θ + cos(2k-1)θ, so DCT-II(2X·cosθ)[k] =
+// D[k] + D[k-1] (D[-1] = D[0]).
 func imdct36(in []float32, out *[36]float32, win *[36]float32) {
 	x := (*[18]float32)(in[:18])
-	var acc [18]float32
-	for k, xk := range x {
-		if xk == 0 {
-			continue // high lines are often zero
+	var u [18]float32
+	for n := range 18 {
+		u[n] = x[n] * dct4Pre[n]
+	}
+	// DCT-II of 18 by Lee's split into two of 9.
+	var a, b [9]float32
+	for n := range 9 {
+		p, q := u[n], u[17-n]
+		a[n] = p + q
+		b[n] = (p - q) * lee18[n]
+	}
+	var A, B [9]float32
+	for k := range 9 {
+		c := &dct9[k]
+		var sa, sb float32
+		for n := range 9 {
+			sa += a[n] * c[n]
+			sb += b[n] * c[n]
 		}
-		c := &imdctCos36[k]
-		for j := range acc {
-			acc[j] += xk * c[j]
-		}
+		A[k], B[k] = sa, sb
+	}
+	var y [18]float32
+	for k := range 9 {
+		y[2*k] = A[k]
+	}
+	for k := range 8 {
+		y[2*k+1] = B[k] + B[k+1]
+	}
+	y[17] = B[8]
+	// DCT-IV: D[0] = y[0]/2, D[k] = y[k] - D[k-1].
+	var d [18]float32
+	d[0] = y[0] / 2
+	for k := 1; k < 18; k++ {
+		d[k] = y[k] - d[k-1]
 	}
 	for j := range 9 {
-		out[j] = acc[j] * win[j]
-		out[17-j] = -acc[j] * win[17-j]
+		s := d[j+9]
+		out[j] = s * win[j]
+		out[17-j] = -s * win[17-j]
 	}
-	for j := 9; j < 18; j++ {
-		i := j + 9
-		out[i] = acc[j] * win[i]
-		out[53-i] = acc[j] * win[53-i]
+	for j := range 9 {
+		i := 18 + j
+		s := -d[8-j]
+		out[i] = s * win[i]
+		out[53-i] = s * win[53-i]
 	}
 }
+
+var (
+	dct4Pre = func() (t [18]float32) {
+		for n := range t {
+			t[n] = float32(2 * math.Cos(math.Pi*float64(2*n+1)/72))
+		}
+		return
+	}()
+	lee18 = func() (t [9]float32) {
+		for n := range t {
+			t[n] = float32(1 / (2 * math.Cos(math.Pi*float64(2*n+1)/36)))
+		}
+		return
+	}()
+	dct9 = func() (t [9][9]float32) {
+		for k := range 9 {
+			for n := range 9 {
+				t[k][n] = float32(math.Cos(math.Pi * float64(2*n+1) * float64(k) / 18))
+			}
+		}
+		return
+	}()
+)
 
 // imdct12 computes the three windowed 12-point IMDCTs of a short block
 // and overlaps them into the 36-sample layout.
