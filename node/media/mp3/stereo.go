@@ -32,7 +32,6 @@ func (d *Decoder) stereo(h *Header, gr, sri int) {
 		return
 	}
 	g := &d.gr[gr][1]
-	msEnd := 576 // lines at or above this are intensity coded
 	if g.winSwitch && g.blockType == 2 {
 		d.intensityShort(h, g, sri, ms)
 		return
@@ -48,7 +47,7 @@ func (d *Decoder) stereo(h *Header, gr, sri int) {
 	} else {
 		sfb++
 	}
-	msEnd = 576
+	msEnd := 576 // lines at or above this are intensity coded
 	if sfb < 22 {
 		msEnd = int(long[sfb])
 	}
@@ -58,10 +57,10 @@ func (d *Decoder) stereo(h *Header, gr, sri int) {
 			k = 20
 		}
 		lo, hi := int(long[sfb]), int(long[sfb+1])
-		d.intensityBand(h, d.sfL[1][k], d.isMaxL[k], lo, hi, 1, ms)
+		d.intensityBand(h, d.sfL[1][k], d.isMaxL[k], lo, hi, ms)
 	}
 	if ms {
-		for i := range min(msEnd, 576) {
+		for i := range msEnd {
 			m, s := l[i], r[i]
 			l[i], r[i] = (m+s)*invSqrt2, (m-s)*invSqrt2
 		}
@@ -98,7 +97,7 @@ func (d *Decoder) intensityShort(h *Header, g *granule, sri int, ms bool) {
 			lo := 3*int(short[sfb]) + w*width
 			if sfb >= start[w] && !(g.mixed && sfb < 3) {
 				k := min(sfb, 11)
-				d.intensityBand(h, d.sfS[1][k][w], d.isMaxS[k], lo, lo+width, 1, ms)
+				d.intensityBand(h, d.sfS[1][k][w], d.isMaxS[k], lo, lo+width, ms)
 				continue
 			}
 			if ms {
@@ -114,7 +113,7 @@ func (d *Decoder) intensityShort(h *Header, g *granule, sri int, ms bool) {
 
 // intensityBand applies intensity stereo with position pos to lines
 // [lo, hi); an illegal position falls back to mid/side or plain stereo.
-func (d *Decoder) intensityBand(h *Header, pos, illegal, lo, hi, _ int, ms bool) {
+func (d *Decoder) intensityBand(h *Header, pos, illegal, lo, hi int, ms bool) {
 	l, r := &d.xr[0], &d.xr[1]
 	var kl, kr float32
 	if !h.lsf() {

@@ -34,7 +34,7 @@ func TestIntensityBand(t *testing.T) {
 			d := NewDecoder()
 			d.isScale = tt.scale
 			d.xr[0][10], d.xr[1][10] = 1, 0.5
-			d.intensityBand(&tt.h, tt.pos, 15, 10, 11, 1, tt.ms)
+			d.intensityBand(&tt.h, tt.pos, 15, 10, 11, tt.ms)
 			l, r := float64(d.xr[0][10]), float64(d.xr[1][10])
 			if math.Abs(l-tt.l) > 1e-6 || math.Abs(r-tt.r) > 1e-6 {
 				t.Errorf("got %v, %v; want %v, %v", l, r, tt.l, tt.r)
