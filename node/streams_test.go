@@ -182,8 +182,10 @@ func checkTone(t *testing.T, pcm []float32) {
 		if f := dominantHz(x); math.Abs(f-want) > 5 {
 			t.Errorf("channel %d: %v Hz, want %v", c, f, want)
 		}
-		// A −12 dBFS sine has an RMS of −15 dBFS.
-		if l := rmsDBFS(x); math.Abs(l+15.0) > 0.5 {
+		// A −12 dBFS sine has an RMS of −15 dBFS; LAME's 128 kbit/s
+		// encoding of this tone measures −15.46 (ffmpeg and our decoder
+		// agree), and Opus adds a little.
+		if l := rmsDBFS(x); math.Abs(l+15.0) > 0.65 {
 			t.Errorf("channel %d: %.2f dBFS RMS, want −15", c, l)
 		}
 	}

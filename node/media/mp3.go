@@ -100,9 +100,9 @@ var errMP3NoFrame = errors.New("mp3: no frame header found")
 func (d *mp3PCM) sync(limit int) (mp3.Header, error) {
 	scanned := 0
 	for {
-		b, _ := d.in.peek(4)
+		b, err := d.in.peek(4)
 		if len(b) < 4 {
-			return mp3.Header{}, io.EOF
+			return mp3.Header{}, endErr(err)
 		}
 		if h, err := mp3.ParseHeader(b); err == nil && (d.sampleRate == 0 || h.SampleRate == d.sampleRate && h.Samples == d.spf) {
 			return h, nil
@@ -128,9 +128,18 @@ func (d *mp3PCM) sync(limit int) (mp3.Header, error) {
 			return mp3.Header{}, fmt.Errorf("%w: %w", ErrMalformed, errMP3NoFrame)
 		}
 		if err := d.in.skip(int64(step)); err != nil {
-			return mp3.Header{}, io.EOF
+			return mp3.Header{}, endErr(err)
 		}
 	}
+}
+
+// endErr maps the end of the input (even mid-frame) to io.EOF and keeps
+// any other read error (a failed HLS segment, a dropped connection).
+func endErr(err error) error {
+	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return io.EOF
+	}
+	return err
 }
 
 // decodeNext reads and decodes the next frame into d.pcm.
@@ -143,7 +152,7 @@ func (d *mp3PCM) decodeNext() error {
 		return fmt.Errorf("%w: mp3 frame of %d bytes", ErrMalformed, h.FrameSize)
 	}
 	if err := d.in.readFull(d.frame[:h.FrameSize]); err != nil {
-		return io.EOF // a truncated last frame
+		return endErr(err) // EOF: a truncated last frame
 	}
 	n, err := d.dec.DecodeFrame(d.frame[:h.FrameSize], d.pcm[:])
 	if err != nil {
