@@ -9,8 +9,9 @@ import (
 // main_data_begin (9 bits: up to 511 bytes back).
 const resMax = 511
 
-// errShortDst is returned when dst cannot hold a frame's output.
-var errShortDst = errors.New("mp3: dst shorter than 2 × samples per frame")
+// ErrShortDst is returned when dst cannot hold a frame's output (a
+// caller's mistake, not bad input).
+var ErrShortDst = errors.New("mp3: dst shorter than 2 × samples per frame")
 
 // Decoder decodes Layer III frames one at a time. Frames must be passed
 // in stream order: the bit reservoir and the filterbank carry state from
@@ -66,7 +67,7 @@ func (d *Decoder) DecodeFrame(frame []byte, dst []float32) (int, error) {
 	}
 	n := 2 * h.Samples
 	if len(dst) < n {
-		return 0, errShortDst
+		return 0, ErrShortDst
 	}
 	p := 4
 	if h.CRC {

@@ -96,7 +96,7 @@ func TestDecodeFrameErrors(t *testing.T) {
 		{"layer 2", []byte{0xFF, 0xFD, 0x90, 0x00}, 2304, ErrUnsupported},
 		{"big_values", badBV, 2304, ErrMalformed},
 		{"missing table", badTable, 2304, ErrMalformed},
-		{"short dst", full, 100, errShortDst},
+		{"short dst", full, 100, ErrShortDst},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
