@@ -1,0 +1,8 @@
+package media
+
+import "testing"
+
+func TestContainerSkeleton(t *testing.T) {
+	var m mp4
+	_ = m
+}
