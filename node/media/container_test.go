@@ -1,8 +1,162 @@
 package media
 
-import "testing"
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
 
-func TestContainerSkeleton(t *testing.T) {
-	var m mp4
-	_ = m
+// Container fixtures: the standard tone in each container, made by ffmpeg.
+var containerFixtures = []fixture{
+	{"aac.m4a", []string{"-c:a", "aac", "-movflags", "+faststart"}, toneExpr, 44100},
+	{"aac_end.m4a", []string{"-c:a", "aac"}, toneExpr, 44100},
+	{"aac_frag.mp4", []string{"-c:a", "aac", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "500000"}, toneExpr, 44100},
+	{"opus.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4"}, toneExpr, 48000},
+	{"opus_frag.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "500000"}, toneExpr, 48000},
+	{"mp3.mp4", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp4"}, toneExpr, 44100},
+	{"aac.ts", []string{"-c:a", "aac", "-f", "mpegts"}, toneExpr, 44100},
+	{"mp3.ts", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mpegts"}, toneExpr, 44100},
+	{"tone.aac", []string{"-c:a", "aac", "-f", "adts"}, toneExpr, 44100},
+}
+
+var (
+	contOnce sync.Once
+	contErr  error
+)
+
+// containerMedia returns the path of a generated container fixture.
+func containerMedia(t testing.TB, name string) string {
+	t.Helper()
+	dir := filepath.Dir(media(t, "s16_44k.wav"))
+	contOnce.Do(func() {
+		for _, f := range containerFixtures {
+			args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+				"aevalsrc=" + f.expr + ":s=" + itoa(f.rate) + ":d=" + itoa(toneSecs)}
+			args = append(args, f.args...)
+			args = append(args, "-map_metadata", "-1", filepath.Join(dir, f.name))
+			if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+				contErr = errors.New(f.name + ": " + err.Error() + ": " + string(out))
+				return
+			}
+		}
+	})
+	if contErr != nil {
+		t.Fatal(contErr)
+	}
+	return filepath.Join(dir, name)
+}
+
+type probePacket struct {
+	dts  float64 // seconds
+	size int
+}
+
+// ffprobePackets lists the first audio stream's packets.
+func ffprobePackets(t testing.TB, path string) []probePacket {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a:0", "-show_packets",
+		"-show_entries", "packet=dts_time,size", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []probePacket
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) < 2 {
+			continue
+		}
+		d, err1 := strconv.ParseFloat(f[0], 64)
+		n, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		ps = append(ps, probePacket{d, n})
+	}
+	return ps
+}
+
+// demuxAll reads every access unit of src.
+func demuxAll(t testing.TB, src auSource) (sizes []int, ts []int64) {
+	t.Helper()
+	for {
+		au, pts, err := src.next()
+		if err != nil {
+			if err.Error() != "EOF" {
+				t.Fatal(err)
+			}
+			return
+		}
+		sizes = append(sizes, len(au))
+		ts = append(ts, pts)
+	}
+}
+
+// checkPackets compares demuxed units with ffprobe's; shift is subtracted
+// from our timestamps (ffprobe shows MP4 times after the edit list).
+func checkPackets(t *testing.T, path string, src auSource, shift int64) {
+	t.Helper()
+	want := ffprobePackets(t, path)
+	sizes, ts := demuxAll(t, src)
+	if len(sizes) != len(want) {
+		t.Fatalf("%d packets, ffprobe has %d", len(sizes), len(want))
+	}
+	scale := float64(src.timescale())
+	for i, w := range want {
+		if sizes[i] != w.size {
+			t.Fatalf("packet %d: %d bytes, ffprobe %d", i, sizes[i], w.size)
+		}
+		if d := float64(ts[i]-shift)/scale - w.dts; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("packet %d: at %.6f s, ffprobe %.6f s", i, float64(ts[i]-shift)/scale, w.dts)
+		}
+	}
+}
+
+func openMP4File(t *testing.T, name string, stream bool) *mp4 {
+	t.Helper()
+	b, err := os.ReadFile(containerMedia(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in *input
+	if stream {
+		in = newInput(struct{ *bytes.Reader }{bytes.NewReader(b)})
+	} else {
+		in = newInput(bytes.NewReader(b))
+	}
+	m, err := openMP4(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestMP4Packets(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		codec  int
+	}{
+		{"aac.m4a", false, codecAAC},
+		{"aac.m4a", true, codecAAC},
+		{"aac_end.m4a", false, codecAAC},
+		{"aac_frag.mp4", false, codecAAC},
+		{"aac_frag.mp4", true, codecAAC},
+		{"opus.mp4", false, codecOpus},
+		{"opus_frag.mp4", true, codecOpus},
+		{"mp3.mp4", false, codecMP3},
+	} {
+		t.Run(tc.name+map[bool]string{true: "/stream"}[tc.stream], func(t *testing.T) {
+			m := openMP4File(t, tc.name, tc.stream)
+			if m.t.info.codec != tc.codec {
+				t.Fatalf("codec %d, want %d", m.t.info.codec, tc.codec)
+			}
+			checkPackets(t, containerMedia(t, tc.name), m, m.t.editStart)
+		})
+	}
 }
