@@ -2,6 +2,9 @@ package media
 
 import (
 	"fmt"
+	"io"
+
+	"github.com/audionode/audionode/node/audio"
 )
 
 // Codecs carried by the MP4, MPEG-TS and ADTS demuxers.
@@ -39,3 +42,197 @@ type trackInfo struct {
 
 // errNoAAC is returned for AAC tracks until an AAC decoder is wired in.
 var errNoAAC = fmt.Errorf("%w: AAC audio (no AAC decoder in this build)", ErrUnsupported)
+
+// openPayload turns a demuxed track into what Stream plays: Opus packets
+// for passthrough, or PCM from a decoder. end is the end of the track in
+// its timescale (the edit list's end when there is one), -1 when unknown.
+func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSource, error) {
+	switch info.codec {
+	case codecOpus:
+		channels, pre, err := parseOpusHead(info.config)
+		if err != nil {
+			return nil, nil, err
+		}
+		_ = channels
+		return nil, &auOpus{src: src, pre: pre, gain: opusHeadGain(info.config), endTS: end}, nil
+	case codecMP3:
+		d, err := newAUMP3(src, info, end)
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, nil, nil
+	case codecAAC:
+		if newAACDecoder == nil {
+			return nil, nil, errNoAAC
+		}
+		d, err := newAACDecoder(src, info, end)
+		return d, nil, err
+	}
+	return nil, nil, fmt.Errorf("%w: codec %d", ErrUnsupported, info.codec)
+}
+
+// newAACDecoder is set when an AAC decoder is built in.
+var newAACDecoder func(src auSource, info trackInfo, end int64) (pcmDecoder, error)
+
+// auOpus is the packetSource of Opus in a container with timestamps.
+type auOpus struct {
+	src   auSource
+	pre   int
+	gain  float32
+	endTS int64
+}
+
+func (o *auOpus) toGran(ts int64) int64 {
+	if sc := o.src.timescale(); sc != audio.SampleRate {
+		return ts * audio.SampleRate / sc
+	}
+	return ts
+}
+
+func (o *auOpus) next() ([]byte, int64, error) {
+	p, ts, err := o.src.next()
+	return p, o.toGran(ts), err
+}
+
+func (o *auOpus) seek(g int64) (int64, error) {
+	ts, err := o.src.seek(g * o.src.timescale() / audio.SampleRate)
+	return o.toGran(ts), err
+}
+
+func (o *auOpus) preSkip() int        { return o.pre }
+func (o *auOpus) outputGain() float32 { return o.gain }
+
+func (o *auOpus) end() int64 {
+	if o.endTS < 0 {
+		return -1
+	}
+	return o.toGran(o.endTS)
+}
+
+// auReader serves the bytes of consecutive access units as a stream, for
+// decoders that read their own frames (MP3).
+type auReader struct {
+	src auSource
+	b   []byte
+}
+
+func (r *auReader) Read(p []byte) (int, error) {
+	for len(r.b) == 0 {
+		au, _, err := r.src.next()
+		if err != nil {
+			return 0, err
+		}
+		r.b = au
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// auMP3 decodes MPEG audio frames from a container. A seek positions the
+// demuxer and restarts the decoder on the frames from there.
+type auMP3 struct {
+	src   auSource
+	d     *mp3Decoder
+	rate_ int
+	skip  int64 // frames to drop (edit list)
+	total int64
+	pos   int64 // frame of the track the next read returns
+	drop  int64
+	r     auReader
+}
+
+func newAUMP3(src auSource, info trackInfo, end int64) (*auMP3, error) {
+	a := &auMP3{src: src, total: -1}
+	a.r.src = src
+	d, err := openMP3(newInput(&a.r))
+	if err != nil {
+		return nil, err
+	}
+	a.d, a.rate_ = d, d.rate()
+	sc := src.timescale()
+	a.skip = info.skip * int64(a.rate_) / sc
+	a.drop = a.skip
+	if end >= 0 {
+		a.total = max(end*int64(a.rate_)/sc-a.skip, 0)
+	}
+	return a, nil
+}
+
+func (a *auMP3) rate() int     { return a.rate_ }
+func (a *auMP3) frames() int64 { return a.total }
+
+func (a *auMP3) read(dst []float32) (int, error) {
+	for {
+		n, err := a.d.read(dst)
+		if a.drop > 0 {
+			k := int(min(a.drop, int64(n/2)))
+			copy(dst, dst[2*k:n])
+			n -= 2 * k
+			a.drop -= int64(k)
+		}
+		if a.total >= 0 && a.pos+int64(n/2) >= a.total {
+			n = int(max(a.total-a.pos, 0)) * 2
+			err = io.EOF
+		}
+		a.pos += int64(n / 2)
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+func (a *auMP3) seek(frame int64) (int64, error) {
+	sc := a.src.timescale()
+	want := frame + a.skip
+	ts, err := a.src.seek(want * sc / int64(a.rate_))
+	if err != nil {
+		return 0, err
+	}
+	a.r.b = nil
+	d, err := openMP3(newInput(&a.r))
+	if err != nil {
+		return 0, err
+	}
+	a.d = d
+	got := ts * int64(a.rate_) / sc
+	a.drop = max(a.skip-got, 0)
+	a.pos = max(got-a.skip, 0)
+	return a.pos, nil
+}
+
+// isContainer reports the start of an MP4, MPEG-TS or ADTS stream.
+func isContainer(head []byte) bool {
+	if len(head) >= 8 {
+		switch fourCCAt(head[4:]) {
+		case boxFtyp, boxStyp, boxMoov, boxMoof:
+			return true
+		}
+	}
+	return len(head) >= 2 && (head[0] == tsSync || isADTSSync(head))
+}
+
+// isADTSSync matches an ADTS header's syncword and layer 0, which an MPEG
+// audio header (layer 1–3) never has.
+func isADTSSync(b []byte) bool { return len(b) >= 2 && b[0] == 0xFF && b[1]&0xF6 == 0xF0 }
+
+// openContainer opens an MP4, MPEG-TS or ADTS input for Stream.
+func openContainer(in *input, head []byte) (pcmDecoder, packetSource, error) {
+	switch {
+	case head[0] == tsSync:
+		return nil, nil, fmt.Errorf("%w: MPEG-TS not yet", ErrUnsupported)
+	case isADTSSync(head):
+		return nil, nil, fmt.Errorf("%w: ADTS not yet", ErrUnsupported)
+	}
+	m, err := openMP4(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	info := m.t.info
+	info.skip = m.t.editStart
+	end := m.end()
+	return openPayload(m, info, end)
+}
+
+// tsSync is the first byte of every MPEG-TS packet.
+const tsSync = 0x47

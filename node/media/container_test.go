@@ -2,7 +2,10 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/audionode/audionode/node/audio"
 )
 
 // Container fixtures: the standard tone in each container, made by ffmpeg.
@@ -158,5 +164,103 @@ func TestMP4Packets(t *testing.T) {
 			}
 			checkPackets(t, containerMedia(t, tc.name), m, m.t.editStart)
 		})
+	}
+}
+
+func openContainerFile(t testing.TB, name string, stream bool) *Stream {
+	t.Helper()
+	f, err := os.Open(containerMedia(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r io.Reader = f
+	if stream {
+		r = struct{ io.ReadCloser }{f}
+	}
+	s, err := Open(context.Background(), r, DefaultOptions())
+	if err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestContainerFormats plays the tone from each container end to end:
+// duration, decoded length, dominant frequencies, level, passthrough.
+func TestContainerFormats(t *testing.T) {
+	tests := []struct {
+		name        string
+		stream      bool
+		tolDB       float64
+		passthrough bool
+		durTol      time.Duration
+		noDuration  bool
+	}{
+		{name: "opus.mp4", tolDB: 0.2, passthrough: true},
+		{name: "opus_frag.mp4", tolDB: 0.2, passthrough: true, durTol: audio.FrameDuration},
+		{name: "opus_frag.mp4", stream: true, tolDB: 0.2, passthrough: true, noDuration: true, durTol: audio.FrameDuration},
+		{name: "mp3.mp4", tolDB: 0.3, durTol: 2 * audio.FrameDuration},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+map[bool]string{true: "/stream"}[tc.stream], func(t *testing.T) {
+			s := openContainerFile(t, tc.name, tc.stream)
+			if tc.noDuration {
+				if s.Duration() != -1 {
+					t.Errorf("stream duration %v, want -1", s.Duration())
+				}
+			} else if d := s.Duration() - toneSecs*time.Second; d < 0 || d > tc.durTol {
+				t.Errorf("duration %v, want %ds", s.Duration(), toneSecs)
+			}
+			pcm, passed := decodeAll(t, s, 0, nil)
+			got := time.Duration(len(pcm)/frameLen) * audio.FrameDuration
+			if got < toneSecs*time.Second || got > toneSecs*time.Second+audio.FrameDuration+tc.durTol {
+				t.Errorf("decoded %v of audio, want %ds", got, toneSecs)
+			}
+			win := pcm[2*24000 : 2*72000]
+			for c, want := range []float64{toneL, toneR} {
+				x := channel(win, c)
+				if f := dominant(x); math.Abs(f-want) > 10 {
+					t.Errorf("channel %d: dominant %v Hz, want %v", c, f, want)
+				}
+				if db := rmsDB(x); math.Abs(db-toneRMSdB) > tc.tolDB {
+					t.Errorf("channel %d: RMS %.2f dBFS, want %.2f±%.1f", c, db, toneRMSdB, tc.tolDB)
+				}
+			}
+			for i, p := range passed {
+				if p != tc.passthrough {
+					t.Fatalf("frame %d: passthrough %v, want %v", i, p, tc.passthrough)
+				}
+			}
+		})
+	}
+}
+
+// TestMP4MoovAtEndStream: without seeking, moov after mdat cannot be read.
+func TestMP4MoovAtEndStream(t *testing.T) {
+	f, err := os.Open(containerMedia(t, "aac_end.m4a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = Open(context.Background(), struct{ io.Reader }{f}, DefaultOptions())
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "faststart") {
+		t.Fatalf("err %v, want ErrUnsupported naming faststart", err)
+	}
+}
+
+// TestAACHook: until an AAC decoder is built in, AAC tracks fail clearly.
+func TestAACHook(t *testing.T) {
+	if newAACDecoder != nil {
+		t.Skip("AAC decoder present")
+	}
+	f, err := os.Open(containerMedia(t, "aac.m4a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = Open(context.Background(), f, DefaultOptions())
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "AAC") {
+		t.Fatalf("err %v, want ErrUnsupported naming AAC", err)
 	}
 }

@@ -241,3 +241,22 @@ func (m *mp4) seek(ts int64) (int64, error) {
 		}
 	}
 }
+
+// end is where the track ends in its timescale: the edit list's end, else
+// the last sample's end; -1 when unknown (a fragmented stream).
+func (m *mp4) end() int64 {
+	if m.t.editLen >= 0 {
+		return m.t.editStart + m.t.editLen
+	}
+	if !m.t.fragmented {
+		return m.t.dts[len(m.t.off)]
+	}
+	if !m.in.seekable() {
+		return -1
+	}
+	e, err := m.seek(1 << 62)
+	if _, err2 := m.seek(0); err != nil || err2 != nil {
+		return -1
+	}
+	return e
+}

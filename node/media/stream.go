@@ -180,6 +180,12 @@ func (s *Stream) open() error {
 			return err
 		}
 		s.pcm = d
+	case isContainer(head): // MP4, MPEG-TS, ADTS (container.go)
+		pcm, pkts, err := openContainer(s.in, head)
+		if err != nil {
+			return err
+		}
+		s.pcm, s.pkts = pcm, pkts
 	case len(head) >= 3 && (string(head[:3]) == "ID3" || isMP3Sync(head)):
 		d, err := openMP3(s.in)
 		if err != nil {
