@@ -222,7 +222,17 @@ func openContainer(in *input, head []byte) (pcmDecoder, packetSource, error) {
 	case head[0] == tsSync:
 		return nil, nil, fmt.Errorf("%w: MPEG-TS not yet", ErrUnsupported)
 	case isADTSSync(head):
-		return nil, nil, fmt.Errorf("%w: ADTS not yet", ErrUnsupported)
+		a, err := openADTS(in)
+		if err != nil {
+			return nil, nil, err
+		}
+		h := a.first
+		info := trackInfo{codec: codecAAC, config: h.asc(), rate: aacRates[h.rateIndex], channels: h.channels}
+		end := int64(-1)
+		if a.total >= 0 {
+			end = a.total * a.spf
+		}
+		return openPayload(a, info, end)
 	}
 	m, err := openMP4(in)
 	if err != nil {

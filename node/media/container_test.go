@@ -105,7 +105,7 @@ func demuxAll(t testing.TB, src auSource) (sizes []int, ts []int64) {
 
 // checkPackets compares demuxed units with ffprobe's; shift is subtracted
 // from our timestamps (ffprobe shows MP4 times after the edit list).
-func checkPackets(t *testing.T, path string, src auSource, shift int64) {
+func checkPackets(t *testing.T, path string, src auSource, shift int64, hdr int) {
 	t.Helper()
 	want := ffprobePackets(t, path)
 	sizes, ts := demuxAll(t, src)
@@ -114,7 +114,7 @@ func checkPackets(t *testing.T, path string, src auSource, shift int64) {
 	}
 	scale := float64(src.timescale())
 	for i, w := range want {
-		if sizes[i] != w.size {
+		if sizes[i]+hdr != w.size {
 			t.Fatalf("packet %d: %d bytes, ffprobe %d", i, sizes[i], w.size)
 		}
 		if d := float64(ts[i]-shift)/scale - w.dts; d > 1e-4 || d < -1e-4 {
@@ -162,7 +162,7 @@ func TestMP4Packets(t *testing.T) {
 			if m.t.info.codec != tc.codec {
 				t.Fatalf("codec %d, want %d", m.t.info.codec, tc.codec)
 			}
-			checkPackets(t, containerMedia(t, tc.name), m, m.t.editStart)
+			checkPackets(t, containerMedia(t, tc.name), m, m.t.editStart, 0)
 		})
 	}
 }
@@ -262,5 +262,61 @@ func TestAACHook(t *testing.T) {
 	_, err = Open(context.Background(), f, DefaultOptions())
 	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "AAC") {
 		t.Fatalf("err %v, want ErrUnsupported naming AAC", err)
+	}
+}
+
+func TestADTSPackets(t *testing.T) {
+	b, err := os.ReadFile(containerMedia(t, "tone.aac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Garbage in front must be skipped, as on a joined radio stream.
+	junk := append([]byte{0xFF, 0xF1, 0x00, 0x12, 0xFF, 0x47}, b...)
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+	}{
+		{"file", bytes.NewReader(b)},
+		{"stream", struct{ io.Reader }{bytes.NewReader(b)}},
+		{"garbage", struct{ io.Reader }{bytes.NewReader(junk)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := openADTS(newInput(tc.r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "file" {
+				want := int64(len(ffprobePackets(t, containerMedia(t, "tone.aac"))))
+				if a.total != want {
+					t.Fatalf("%d frames indexed, ffprobe has %d", a.total, want)
+				}
+			}
+			checkPackets(t, containerMedia(t, "tone.aac"), a, 0, 7)
+		})
+	}
+}
+
+func TestADTSSeek(t *testing.T) {
+	b, err := os.ReadFile(containerMedia(t, "tone.aac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openADTS(newInput(bytes.NewReader(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, all := demuxAll(t, a)
+	for _, ts := range []int64{0, 1023, 1024, 44100, 100000, all[len(all)-1]} {
+		got, err := a.seek(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got > ts || ts-got >= 1024 {
+			t.Fatalf("seek %d landed at %d", ts, got)
+		}
+		_, pts, err := a.next()
+		if err != nil || pts != got {
+			t.Fatalf("after seek %d: next at %d, %v", ts, pts, err)
+		}
 	}
 }
