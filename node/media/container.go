@@ -220,7 +220,18 @@ func isADTSSync(b []byte) bool { return len(b) >= 2 && b[0] == 0xFF && b[1]&0xF6
 func openContainer(in *input, head []byte) (pcmDecoder, packetSource, error) {
 	switch {
 	case head[0] == tsSync:
-		return nil, nil, fmt.Errorf("%w: MPEG-TS not yet", ErrUnsupported)
+		if p, _ := in.peek(2*tsPacketLen + 1); len(p) <= 2*tsPacketLen || p[tsPacketLen] != tsSync || p[2*tsPacketLen] != tsSync {
+			return nil, nil, ErrUnknownFormat
+		}
+		t, err := openTS(in)
+		if err != nil {
+			return nil, nil, err
+		}
+		info := trackInfo{codec: t.codec, rate: t.rate}
+		if t.codec == codecAAC {
+			info.config, info.channels = t.first.asc(), t.first.channels
+		}
+		return openPayload(t, info, t.endRel)
 	case isADTSSync(head):
 		a, err := openADTS(in)
 		if err != nil {

@@ -201,6 +201,8 @@ func TestContainerFormats(t *testing.T) {
 		{name: "opus_frag.mp4", tolDB: 0.2, passthrough: true, durTol: audio.FrameDuration},
 		{name: "opus_frag.mp4", stream: true, tolDB: 0.2, passthrough: true, noDuration: true, durTol: audio.FrameDuration},
 		{name: "mp3.mp4", tolDB: 0.3, durTol: 2 * audio.FrameDuration},
+		{name: "mp3.ts", tolDB: 0.3, durTol: 3 * audio.FrameDuration},
+		{name: "mp3.ts", stream: true, tolDB: 0.3, durTol: 3 * audio.FrameDuration, noDuration: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+map[bool]string{true: "/stream"}[tc.stream], func(t *testing.T) {
@@ -318,5 +320,37 @@ func TestADTSSeek(t *testing.T) {
 		if err != nil || pts != got {
 			t.Fatalf("after seek %d: next at %d, %v", ts, pts, err)
 		}
+	}
+}
+
+func TestTSPackets(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		codec  int
+		hdr    int
+	}{
+		{"aac.ts", false, codecAAC, 7},
+		{"aac.ts", true, codecAAC, 7},
+		{"mp3.ts", false, codecMP3, 0},
+	} {
+		t.Run(tc.name+map[bool]string{true: "/stream"}[tc.stream], func(t *testing.T) {
+			b, err := os.ReadFile(containerMedia(t, tc.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r io.Reader = bytes.NewReader(b)
+			if tc.stream {
+				r = struct{ io.Reader }{r}
+			}
+			ts, err := openTS(newInput(r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ts.codec != tc.codec {
+				t.Fatalf("codec %d, want %d", ts.codec, tc.codec)
+			}
+			checkPackets(t, containerMedia(t, tc.name), ts, -ts.pts0, tc.hdr)
+		})
 	}
 }
