@@ -185,7 +185,10 @@ func (a *auMP3) read(dst []float32) (int, error) {
 func (a *auMP3) seek(frame int64) (int64, error) {
 	sc := a.src.timescale()
 	want := frame + a.skip
-	ts, err := a.src.seek(want * sc / int64(a.rate_))
+	// Restart two frames early so the bit reservoir is refilled; the
+	// Stream drops the audio before the target.
+	pre := 2 * 1152 * sc / int64(a.rate_)
+	ts, err := a.src.seek(max(want*sc/int64(a.rate_)-pre, 0))
 	if err != nil {
 		return 0, err
 	}
@@ -228,6 +231,11 @@ func openContainer(in *input, head []byte) (pcmDecoder, packetSource, error) {
 			return nil, nil, err
 		}
 		info := trackInfo{codec: t.codec, rate: t.rate}
+		if t.codec == codecMP3 {
+			// TS has no gapless info; at least the decoder's own delay is
+			// known.
+			info.skip = mp3DecoderDelay * tsClock / int64(t.rate)
+		}
 		if t.codec == codecAAC {
 			info.config, info.channels = t.first.asc(), t.first.channels
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,10 @@ var containerFixtures = []fixture{
 	{"aac.ts", []string{"-c:a", "aac", "-f", "mpegts"}, toneExpr, 44100},
 	{"mp3.ts", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mpegts"}, toneExpr, 44100},
 	{"tone.aac", []string{"-c:a", "aac", "-f", "adts"}, toneExpr, 44100},
+	{"step_opus.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4"}, stepExpr, 48000},
+	{"step_opus_frag.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "300000"}, stepExpr, 48000},
+	{"step_mp3.ts", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mpegts"}, stepExpr, 44100},
+	{"step_mp3.mp4", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp4"}, stepExpr, 44100},
 }
 
 var (
@@ -351,6 +356,124 @@ func TestTSPackets(t *testing.T) {
 				t.Fatalf("codec %d, want %d", ts.codec, tc.codec)
 			}
 			checkPackets(t, containerMedia(t, tc.name), ts, -ts.pts0, tc.hdr)
+		})
+	}
+}
+
+// TestContainerSeek seeks into files silent until 1 s (as TestSeek).
+func TestContainerSeek(t *testing.T) {
+	for _, name := range []string{"step_opus.mp4", "step_opus_frag.mp4", "step_mp3.ts", "step_mp3.mp4"} {
+		late := 8 * time.Millisecond
+		if strings.Contains(name, "mp3") {
+			late = 30 * time.Millisecond // no gapless info: the encoder delay stays in
+		}
+		for _, target := range []time.Duration{900 * time.Millisecond, 973 * time.Millisecond} {
+			t.Run(name+"/"+target.String(), func(t *testing.T) {
+				s := openContainerFile(t, name, false)
+				decodeAll(t, s, 20, nil)
+				if err := s.Seek(target); err != nil {
+					t.Fatal(err)
+				}
+				pos := s.Position()
+				if d := pos - target; d > 0 || d < -audio.FrameDuration {
+					t.Fatalf("position %v after seek to %v", pos, target)
+				}
+				pcm, _ := decodeAll(t, s, 20, nil)
+				onset := -1
+				for i := 0; i < len(pcm); i += 2 {
+					if math.Abs(float64(pcm[i])) > 0.05 {
+						onset = i / 2
+						break
+					}
+				}
+				if onset < 0 {
+					t.Fatal("no tone after the seek")
+				}
+				at := pos + time.Duration(onset)*time.Second/audio.SampleRate
+				if d := at - time.Second; d < -2*time.Millisecond || d > late {
+					t.Errorf("tone starts at %v of the track, want 1s", at)
+				}
+			})
+		}
+	}
+}
+
+func TestContainerSeekEnds(t *testing.T) {
+	for _, name := range []string{"opus.mp4", "opus_frag.mp4", "mp3.ts", "mp3.mp4"} {
+		t.Run(name, func(t *testing.T) {
+			s := openContainerFile(t, name, false)
+			if err := s.Seek(time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if pcm, _ := decodeAll(t, s, 10, nil); len(pcm) > 2*frameLen {
+				t.Errorf("%d frames after seeking past the end", len(pcm)/frameLen)
+			}
+			if err := s.Seek(-time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if s.Position() != 0 {
+				t.Errorf("position %v after seeking before the start", s.Position())
+			}
+			if pcm, _ := decodeAll(t, s, 0, nil); len(pcm)/frameLen < toneSecs*50 {
+				t.Errorf("%d frames after seeking to the start", len(pcm)/frameLen)
+			}
+		})
+	}
+}
+
+func TestContainerNotSeekable(t *testing.T) {
+	for _, name := range []string{"opus_frag.mp4", "mp3.ts"} {
+		t.Run(name, func(t *testing.T) {
+			s := openContainerFile(t, name, true)
+			if err := s.Seek(time.Second); !errors.Is(err, audio.ErrNotSeekable) {
+				t.Errorf("Seek: %v, want ErrNotSeekable", err)
+			}
+		})
+	}
+}
+
+// TestDemuxSeek seeks each demuxer (AAC tracks too) and checks that the
+// next unit holds the target.
+func TestDemuxSeek(t *testing.T) {
+	for _, name := range []string{"aac.m4a", "aac_end.m4a", "aac_frag.mp4", "opus_frag.mp4", "aac.ts", "mp3.ts", "tone.aac"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(containerMedia(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := newInput(bytes.NewReader(b))
+			var src auSource
+			switch {
+			case strings.HasSuffix(name, ".ts"):
+				src, err = openTS(in)
+			case strings.HasSuffix(name, ".aac"):
+				src, err = openADTS(in)
+			default:
+				src, err = openMP4(in)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes, all := demuxAll(t, src)
+			sc := src.timescale()
+			for _, sec := range []float64{0, 0.5, 1.2345, 2.9} {
+				ts := all[0] + int64(sec*float64(sc))
+				got, err := src.seek(ts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				au, pts, err := src.next()
+				if err != nil || pts != got {
+					t.Fatalf("seek %v s: landed at %d, next at %d, %v", sec, got, pts, err)
+				}
+				i := sort.Search(len(all), func(i int) bool { return all[i] > ts }) - 1
+				if i < 0 {
+					i = 0
+				}
+				if pts != all[i] || len(au) != sizes[i] {
+					t.Fatalf("seek %v s (ts %d): unit at %d (%d B), want unit %d at %d (%d B)", sec, ts, pts, len(au), i, all[i], sizes[i])
+				}
+			}
 		})
 	}
 }
