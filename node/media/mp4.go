@@ -42,11 +42,11 @@ func openMP4(in *input) (*mp4, error) {
 			if size < 0 || size > maxMoovLen || (in.size >= 0 && start+size > in.size) {
 				return nil, fmt.Errorf("%w: moov of %d bytes", ErrMalformed, size)
 			}
-			moov := make([]byte, size-int64(hdr))
-			if err := in.readFull(moov); err != nil {
-				return nil, fmt.Errorf("%w: truncated moov", ErrMalformed)
+			moov, err := readBody(in, size-int64(hdr), nil)
+			if err != nil {
+				return nil, err
 			}
-			if m.t, err = parseMoov(moov); err != nil {
+			if m.t, err = parseMoov(moov, in.size); err != nil {
 				return nil, err
 			}
 			m.first = in.pos
@@ -155,12 +155,8 @@ func (m *mp4) nextFragment() error {
 		if size < 0 || size > maxMoofLen {
 			return fmt.Errorf("%w: moof of %d bytes", ErrMalformed, size)
 		}
-		if cap(m.moof) < int(size) {
-			m.moof = make([]byte, size)
-		}
-		m.moof = m.moof[:size-int64(hdr)]
-		if err := m.in.readFull(m.moof); err != nil {
-			return fmt.Errorf("%w: truncated moof", ErrMalformed)
+		if m.moof, err = readBody(m.in, size-int64(hdr), m.moof); err != nil {
+			return err
 		}
 		if err := m.parseMoof(m.moof, start); err != nil {
 			return err

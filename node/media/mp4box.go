@@ -160,3 +160,21 @@ func (r *be) uv(version uint8) uint64 {
 	}
 	return uint64(r.u32())
 }
+
+// readBody reads an n-byte box body into buf (reused), growing it as the
+// bytes arrive so that a false size on a short stream costs no more than
+// the bytes that are there.
+func readBody(in *input, n int64, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for int64(len(buf)) < n {
+		k := int(min(n-int64(len(buf)), 64<<10))
+		if cap(buf)-len(buf) < k {
+			buf = append(buf[:cap(buf)], make([]byte, k)...)[:len(buf)]
+		}
+		if err := in.readFull(buf[len(buf) : len(buf)+k]); err != nil {
+			return buf, fmt.Errorf("%w: truncated box", ErrMalformed)
+		}
+		buf = buf[:len(buf)+k]
+	}
+	return buf, nil
+}

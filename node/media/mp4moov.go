@@ -24,7 +24,7 @@ type mp4Track struct {
 }
 
 // parseMoov picks the first audio track it can play.
-func parseMoov(moov []byte) (*mp4Track, error) {
+func parseMoov(moov []byte, fileSize int64) (*mp4Track, error) {
 	movieScale := int64(0)
 	if b := findBox(moov, boxMvhd); b != nil {
 		r := be{b: b}
@@ -40,7 +40,7 @@ func parseMoov(moov []byte) (*mp4Track, error) {
 		if typ != boxTrak || found != nil {
 			return nil
 		}
-		t, err := parseTrak(body, movieScale)
+		t, err := parseTrak(body, movieScale, fileSize)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -81,7 +81,7 @@ func parseMoov(moov []byte) (*mp4Track, error) {
 	return found, nil
 }
 
-func parseTrak(trak []byte, movieScale int64) (*mp4Track, error) {
+func parseTrak(trak []byte, movieScale, fileSize int64) (*mp4Track, error) {
 	t := &mp4Track{editLen: -1}
 	if b := findBox(trak, boxTkhd); b != nil {
 		r := be{b: b}
@@ -136,7 +136,7 @@ func parseTrak(trak []byte, movieScale int64) (*mp4Track, error) {
 			break
 		}
 	}
-	if err := t.parseSampleTable(stbl); err != nil {
+	if err := t.parseSampleTable(stbl, fileSize); err != nil {
 		return nil, err
 	}
 	return t, nil

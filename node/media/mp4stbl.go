@@ -8,10 +8,14 @@ import (
 // parseSampleTable expands stsz/stz2, stsc, stco/co64 and stts into one
 // offset, size and timestamp per sample. Every count is checked against
 // the bytes of its box before anything is allocated.
-func (t *mp4Track) parseSampleTable(stbl []byte) error {
+func (t *mp4Track) parseSampleTable(stbl []byte, fileSize int64) error {
 	n, sizeOf, err := parseStsz(stbl)
 	if err != nil {
 		return err
+	}
+	// Every sample takes at least a byte of the file.
+	if fileSize >= 0 && int64(n) > fileSize {
+		return fmt.Errorf("%w: %d samples in a file of %d bytes", ErrMalformed, n, fileSize)
 	}
 	if n == 0 {
 		return nil // fragmented: the samples are in moof boxes
