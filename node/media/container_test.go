@@ -477,3 +477,76 @@ func TestDemuxSeek(t *testing.T) {
 		})
 	}
 }
+
+// hlsFMP4 makes an HLS fMP4 rendition with ffmpeg and returns its init
+// segment followed by its media segments, as a player receives them.
+func hlsFMP4(t *testing.T, codec ...string) []byte {
+	t.Helper()
+	containerMedia(t, "aac.m4a") // ffmpeg present
+	dir := t.TempDir()
+	args := []string{"-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+		"aevalsrc=" + toneExpr + ":s=48000:d=" + itoa(toneSecs)}
+	args = append(args, codec...)
+	args = append(args, "-f", "hls", "-hls_segment_type", "fmp4", "-hls_time", "1", "-hls_playlist_type", "vod",
+		"-hls_segment_filename", filepath.Join(dir, "seg%d.m4s"), filepath.Join(dir, "index.m3u8"))
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	all, err := os.ReadFile(filepath.Join(dir, "init.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		b, err := os.ReadFile(filepath.Join(dir, "seg"+itoa(i)+".m4s"))
+		if err != nil {
+			if i < 2 {
+				t.Fatalf("%d segments", i)
+			}
+			break
+		}
+		all = append(all, b...)
+	}
+	return all
+}
+
+// TestHLSFMP4 plays init + media segments as one stream.
+func TestHLSFMP4(t *testing.T) {
+	t.Run("aac packets", func(t *testing.T) {
+		b := hlsFMP4(t, "-c:a", "aac")
+		path := filepath.Join(t.TempDir(), "joined.mp4")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := openMP4(newInput(struct{ io.Reader }{bytes.NewReader(b)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPackets(t, path, m, m.t.editStart, 0)
+	})
+	t.Run("opus play", func(t *testing.T) {
+		b := hlsFMP4(t, "-c:a", "libopus", "-b:a", "160k")
+		s, err := Open(context.Background(), struct{ io.Reader }{bytes.NewReader(b)}, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		pcm, passed := decodeAll(t, s, 0, nil)
+		got := time.Duration(len(pcm)/frameLen) * audio.FrameDuration
+		if got < toneSecs*time.Second || got > toneSecs*time.Second+2*audio.FrameDuration {
+			t.Errorf("decoded %v, want %ds", got, toneSecs)
+		}
+		win := pcm[2*24000 : 2*72000]
+		for c, want := range []float64{toneL, toneR} {
+			x := channel(win, c)
+			if f := dominant(x); math.Abs(f-want) > 10 {
+				t.Errorf("channel %d: dominant %v Hz, want %v", c, f, want)
+			}
+			if db := rmsDB(x); math.Abs(db-toneRMSdB) > 0.2 {
+				t.Errorf("channel %d: RMS %.2f dBFS", c, db)
+			}
+		}
+		if !passed[len(passed)/2] {
+			t.Error("Opus from HLS fMP4 not passed through")
+		}
+	})
+}
