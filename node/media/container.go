@@ -71,7 +71,12 @@ func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSou
 	return nil, nil, fmt.Errorf("%w: codec %d", ErrUnsupported, info.codec)
 }
 
-// newAACDecoder is set when an AAC decoder is built in.
+// newAACDecoder is set when an AAC decoder is built in. With package
+// node/media/aac it is:
+//
+//	c, err := aac.ParseConfig(info.config)
+//	d, err := aac.NewDecoder(c)
+//	return newAUPCM(src, d, info, end, 1024), nil // info.rate = c.SampleRate
 var newAACDecoder func(src auSource, info trackInfo, end int64) (pcmDecoder, error)
 
 // auOpus is the packetSource of Opus in a container with timestamps.
