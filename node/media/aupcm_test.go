@@ -93,3 +93,19 @@ func TestAUPCM(t *testing.T) {
 		}
 	}
 }
+
+// TestAUPCMAllocs: reading 20 ms frames allocates nothing once running.
+func TestAUPCMAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations differ under the race detector")
+	}
+	p := newAUPCM(&fakeUnits{n: 1 << 30}, &rampDecoder{}, trackInfo{rate: 48000}, -1, 1024)
+	buf := make([]float32, 2*960)
+	if allocs := testing.AllocsPerRun(200, func() {
+		if _, err := p.read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Fatalf("%v allocations per frame", allocs)
+	}
+}

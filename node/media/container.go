@@ -33,9 +33,9 @@ type trackInfo struct {
 	config   []byte // AudioSpecificConfig (AAC) or OpusHead (Opus)
 	rate     int
 	channels int
-	// skip is the number of decoded samples (at rate) to drop at the start
-	// (encoder priming from an edit list), and total the number of samples
-	// to play after it, -1 when unknown.
+	// skip is the span, in the track's timescale, to drop from the start
+	// of the decoded audio (encoder priming from an edit list, or a known
+	// decoder delay), and total the span to play after it, -1 when unknown.
 	skip  int64
 	total int64
 }

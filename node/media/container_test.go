@@ -550,3 +550,78 @@ func TestHLSFMP4(t *testing.T) {
 		}
 	})
 }
+
+// TestM4AEditList: the edit list names the AAC priming (1024 frames)
+// and the exact source length, which auPCM trims to (gapless).
+func TestM4AEditList(t *testing.T) {
+	for _, name := range []string{"aac.m4a", "aac_end.m4a"} {
+		t.Run(name, func(t *testing.T) {
+			m := openDemux(t, name, false).(*mp4)
+			if m.t.editStart != 1024 {
+				t.Errorf("priming %d, want 1024", m.t.editStart)
+			}
+			if n := m.end() - m.t.editStart; n != toneSecs*44100 {
+				t.Errorf("%d frames after the priming, want %d", n, toneSecs*44100)
+			}
+			info := m.t.info
+			info.skip = m.t.editStart
+			p := newAUPCM(m, &rampDecoder{}, info, m.end(), 1024)
+			if p.frames() != toneSecs*44100 {
+				t.Errorf("auPCM length %d", p.frames())
+			}
+		})
+	}
+}
+
+// TestContainerSniff: ADTS is not taken for MP3, a stray 0x47 is not TS.
+func TestContainerSniff(t *testing.T) {
+	adts := []byte{0xFF, 0xF1, 0x50, 0x80, 0x01, 0x1F, 0xFC}
+	if isMP3Sync(adts) || !isADTSSync(adts) || !isContainer(adts) {
+		t.Error("ADTS header sniffed wrong")
+	}
+	mp3 := []byte{0xFF, 0xFB, 0x90, 0x64}
+	if isADTSSync(mp3) {
+		t.Error("MP3 header taken for ADTS")
+	}
+	_, err := Open(context.Background(), bytes.NewReader([]byte("G is not a transport stream, only text.")), DefaultOptions())
+	if !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("text starting with G: %v, want ErrUnknownFormat", err)
+	}
+	for _, name := range []string{"aac.ts", "tone.aac", "aac.m4a"} {
+		b, err := os.ReadFile(containerMedia(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(context.Background(), bytes.NewReader(b), DefaultOptions()); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "AAC") {
+			if newAACDecoder == nil {
+				t.Errorf("%s: %v, want the AAC ErrUnsupported", name, err)
+			}
+		}
+	}
+}
+
+// TestTSUnsupported: a transport stream with only LATM audio is refused
+// by name.
+func TestTSUnsupported(t *testing.T) {
+	b, err := os.ReadFile(containerMedia(t, "aac.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Clone(b)
+	// Rewrite the PMT's stream type 0x0F to 0x11 (LATM).
+	for off := 0; off+tsPacketLen <= len(b); off += tsPacketLen {
+		p := b[off : off+tsPacketLen]
+		if pid := int(p[1]&0x1F)<<8 | int(p[2]); pid == 0x1000 {
+			s := p[5:]
+			i := 12 + (int(s[10]&0x0F)<<8 | int(s[11]))
+			if s[i] != 0x0F {
+				t.Fatalf("stream type 0x%02x", s[i])
+			}
+			s[i] = 0x11
+		}
+	}
+	_, err = openTS(newInput(bytes.NewReader(b)))
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "0x11") {
+		t.Fatalf("%v, want ErrUnsupported naming 0x11", err)
+	}
+}
