@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +11,16 @@ import (
 // connection instead of starting a new request.
 const rangeSkipMax = 128 << 10
 
+// rangeRetries is how many times in a row a connection that broke (reset,
+// idle timeout, closed early) is reopened at the offset reached before the
+// error is the track's; any byte read resets the count.
+const rangeRetries = 3
+
 // RangeReader makes a remote resource of known size an io.ReadSeekCloser
 // by reopening it at an offset (an HTTP range request) when a read follows
-// a seek. Short forward seeks read through instead. It is what Open needs
+// a seek. Short forward seeks read through instead. A connection that
+// breaks mid-file is reopened where it stopped, as lavaplayer's persistent
+// HTTP stream does, so a reset does not end the track. It is what Open needs
 // to seek in, and measure, remote files; source.Loader.Open fits open:
 //
 //	media.NewRangeReader(size, func(off int64) (io.ReadCloser, error) {
@@ -29,6 +37,7 @@ type RangeReader struct {
 	pos    int64 // logical offset
 	closed bool
 	opens  int
+	fails  int // consecutive broken connections without progress
 }
 
 // ErrBadSeek is returned by RangeReader.Seek for offsets outside the
@@ -60,6 +69,24 @@ func (r *RangeReader) Read(p []byte) (int, error) {
 			r.drop()
 		}
 	}
+	for {
+		n, err := r.readOnce(p)
+		if n > 0 {
+			r.fails = 0
+			return n, nil // report a break on the next call, after a retry
+		}
+		if err == nil || err == io.EOF || r.closed || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return n, err
+		}
+		r.drop()
+		if r.fails++; r.fails > rangeRetries {
+			return 0, err
+		}
+	}
+}
+
+// readOnce reads from the open connection, opening one first if needed.
+func (r *RangeReader) readOnce(p []byte) (int, error) {
 	if r.rc == nil {
 		rc, err := r.open(r.pos)
 		if err != nil {
@@ -74,6 +101,9 @@ func (r *RangeReader) Read(p []byte) (int, error) {
 	r.rcPos += int64(n)
 	if err == io.EOF && r.pos < r.size {
 		err = io.ErrUnexpectedEOF
+	}
+	if err != nil && n > 0 {
+		r.drop() // the next Read reopens at pos
 	}
 	return n, err
 }

@@ -41,6 +41,11 @@ type Options struct {
 	Encoder opus.EncoderOptions
 	// DisablePassthrough always decodes and re-encodes Opus sources.
 	DisablePassthrough bool
+	// Offset is the track time at which r begins (an HLS stream opened at
+	// a segment boundary), and Skip how much decoded audio to drop from
+	// there, so playback starts at Offset+Skip without seeking r. Only
+	// PCM-decoded sources support them.
+	Offset, Skip time.Duration
 }
 
 // DefaultOptions returns volume 100, no filters, LOW resampling and
@@ -139,6 +144,16 @@ func Open(ctx context.Context, r io.Reader, opts Options) (*Stream, error) {
 
 func (s *Stream) open() error {
 	head, _ := s.in.peek(36)
+	if n := id3v2Len(head); n > 0 {
+		// Some taggers put ID3v2 in front of FLAC or AAC too; only MP3
+		// keeps its tag (the decoder reads gapless info from it).
+		if after, err := s.in.peek(n + 36); err == nil && !isMP3Sync(after[n:]) {
+			if err := s.in.skip(int64(n)); err != nil {
+				return err
+			}
+			head, _ = s.in.peek(36)
+		}
+	}
 	switch {
 	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE":
 		d, err := openWAV(s.in)
@@ -226,7 +241,15 @@ func (s *Stream) open() error {
 		if n := s.pcm.frames(); n >= 0 {
 			s.duration = time.Duration(n) * time.Second / time.Duration(s.pcm.rate())
 		}
+		if s.opts.Offset > 0 || s.opts.Skip > 0 {
+			s.skip = max(int64(s.opts.Skip), 0) * audio.SampleRate / int64(time.Second)
+			s.base = max(int64(s.opts.Offset), 0)*audio.SampleRate/int64(time.Second) + s.skip
+			s.pos.Store(s.base)
+		}
 		return nil
+	}
+	if s.opts.Offset != 0 || s.opts.Skip != 0 {
+		return fmt.Errorf("%w: a start offset with Opus packets", ErrUnsupported)
 	}
 	if s.dec, err = opus.NewDecoder(audio.SampleRate, audio.Channels); err != nil {
 		return err
@@ -251,6 +274,19 @@ func (s *Stream) open() error {
 }
 
 // isMP3Sync reports an MPEG audio Layer III frame header at the start.
+// id3v2Len is the length of the ID3v2 tag (header, body and footer) at the
+// start of b, or 0 when there is none.
+func id3v2Len(b []byte) int {
+	if len(b) < 10 || string(b[:3]) != "ID3" || b[6]|b[7]|b[8]|b[9] >= 0x80 {
+		return 0
+	}
+	n := 10 + (int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9]))
+	if b[5]&0x10 != 0 {
+		n += 10 // footer
+	}
+	return n
+}
+
 func isMP3Sync(b []byte) bool {
 	return len(b) >= 3 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 && (b[1]>>1)&3 == 1 && b[2]>>4 != 15
 }

@@ -21,9 +21,6 @@ func recovered(err *error) {
 	}
 }
 
-// maxThirdPartyRate bounds the sample rates handed to the resampler.
-const maxThirdPartyRate = 384000
-
 // mp3Decoder decodes MPEG-1/2 Layer III with github.com/hajimehoshi/go-mp3,
 // which always yields 16-bit stereo.
 type mp3Decoder struct {
@@ -37,7 +34,13 @@ type mp3Decoder struct {
 
 func openMP3(in *input) (d *mp3Decoder, err error) {
 	defer recovered(&err)
-	head, _ := in.peek(bufSize)
+	want := bufSize
+	if !in.seekable() {
+		// A stream (radio, live HLS) may trickle in: look at what has
+		// arrived rather than wait for 64 KiB of it.
+		want = max(in.br.Buffered(), 4)
+	}
+	head, _ := in.peek(want)
 	gap := parseMP3Gapless(head)
 	var r io.Reader = in
 	if !in.seekable() {

@@ -35,6 +35,7 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 		return final(errorResult("Not a valid URL.", lavalink.SeverityCommon, err))
 	}
 	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Icy-MetaData", "1") // as playback does, so both see the same stream
 	resp, err := l.client.Do(req)
 	if err != nil {
 		switch {
@@ -64,12 +65,21 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 			icy.present = true
 		}
 	}
+	var body io.Reader = resp.Body
+	if mi := resp.Header.Get("icy-metaint"); mi != "" {
+		ir, err := newICYReader(resp.Body, mi, finalURL)
+		if err != nil {
+			return final(errorResult("That URL is not playable.", lavalink.SeverityCommon, err))
+		}
+		body = ir // the probe sees the audio without the metadata blocks
+		icy.present = true
+	}
 	size := resp.ContentLength
 	want := int64(headSize)
 	if size < 0 {
 		want = 16 << 10 // a live stream trickles in at its bitrate
 	}
-	head, err := io.ReadAll(io.LimitReader(resp.Body, want))
+	head, err := io.ReadAll(io.LimitReader(body, want))
 	if err != nil && len(head) == 0 {
 		return loaded{result: ptr(errorResult("Could not read the file for detecting file type.", lavalink.SeveritySuspicious, err))}
 	}
@@ -77,7 +87,7 @@ func (l *Loader) loadHTTP(ctx context.Context, link string) loaded {
 		size = int64(len(head)) // the whole body
 	}
 	s := &httpSrc{
-		ctx: ctx, l: l, url: finalURL, head: head, size: size, body: resp.Body, bodyDone: err != nil || int64(len(head)) < want,
+		ctx: ctx, l: l, url: finalURL, head: head, size: size, body: body, bodyDone: err != nil || int64(len(head)) < want,
 		ranges: size > 0 && strings.EqualFold(resp.Header.Get("Accept-Ranges"), "bytes"),
 	}
 	p, err := probe(s)
@@ -210,8 +220,7 @@ func (l *Loader) openHTTP(ctx context.Context, link string, offset int64) (io.Re
 		cancel(nil)
 		return nil, 0, err
 	}
-	b := &idleBody{rc: resp.Body, ctx: ctx, cancel: cancel, idle: l.cfg.SocketTimeout}
-	b.timer = time.AfterFunc(b.idle, func() { cancel(ErrIdleTimeout) })
+	b := newIdleBody(resp.Body, ctx, cancel, l.cfg.SocketTimeout)
 	size := resp.ContentLength
 	switch {
 	case offset > 0 && resp.StatusCode == http.StatusPartialContent:
@@ -232,8 +241,10 @@ func (l *Loader) openHTTP(ctx context.Context, link string, offset int64) (io.Re
 	return nil, 0, fmt.Errorf("source: %s: status code %d", link, resp.StatusCode)
 }
 
-// idleBody fails reads once the server has sent nothing for idle. The
-// timer is a runtime timer, not a goroutine; Close stops it.
+// idleBody fails a read once the server has sent nothing for idle while
+// it waited. The timer runs only inside Read, so a player that stops
+// reading (paused, buffer full) does not time the connection out. It is
+// a runtime timer, not a goroutine; Close stops it.
 type idleBody struct {
 	rc     io.ReadCloser
 	ctx    context.Context
@@ -243,14 +254,20 @@ type idleBody struct {
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
+	b.timer.Reset(b.idle)
 	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.timer.Reset(b.idle)
-	}
+	b.timer.Stop()
 	if err != nil && errors.Is(context.Cause(b.ctx), ErrIdleTimeout) {
 		err = ErrIdleTimeout
 	}
 	return n, err
+}
+
+func newIdleBody(rc io.ReadCloser, ctx context.Context, cancel context.CancelCauseFunc, idle time.Duration) *idleBody {
+	b := &idleBody{rc: rc, ctx: ctx, cancel: cancel, idle: idle}
+	b.timer = time.AfterFunc(idle, func() { cancel(ErrIdleTimeout) })
+	b.timer.Stop() // armed by Read
+	return b
 }
 
 func (b *idleBody) Close() error {

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,6 +126,7 @@ func New(cfg Config) (*Loader, error) {
 		// guard's Control hook still checks every peer.
 		dial = cfg.Planner.DialContext(newDialer(cfg))
 	}
+	dial = icyDial(dial)
 	l.transport = &http.Transport{
 		Proxy:                 nil, // never via an environment proxy: the guard checks the real peer
 		DialContext:           dial,
@@ -177,40 +177,67 @@ func (l *Loader) SourceManagers() []string { return l.cfg.SourceManagers() }
 // It never fails: problems are "error" results, and identifiers no enabled
 // source understands give "empty".
 func (l *Loader) Load(ctx context.Context, identifier string) lavalink.LoadResult {
-	id, hint := identifier, ""
-	for hop := 0; hop <= MaxRedirects; hop++ {
-		var (
-			res  loaded
-			from string
-		)
-		switch {
-		case l.cfg.HTTP && isLink(id):
-			from = "http"
-			res = l.loadHTTP(ctx, httpURL(id))
-		case l.cfg.Local && filepath.IsAbs(id):
-			from = "local"
-			res = l.loadLocal(id)
-		default:
-			return lavalink.EmptyResult()
-		}
-		if res.result != nil {
-			return *res.result
-		}
-		p := res.probe
-		if p.playlist {
-			if len(p.entries) == 1 { // like lavaplayer: a one-link list refers to its track
-				id, hint = p.entries[0].url, p.entries[0].title
+	return l.load(ctx, identifier, "", 0, map[string]bool{})
+}
+
+// load resolves id; hint is the title a playlist gave it, hop counts the
+// playlist references followed, seen stops loops.
+func (l *Loader) load(ctx context.Context, id, hint string, hop int, seen map[string]bool) lavalink.LoadResult {
+	if hop > MaxRedirects {
+		return errorResult("Too many redirects.", lavalink.SeverityCommon, ErrTooManyRedirects)
+	}
+	seen[id] = true
+	var (
+		res  loaded
+		from string
+	)
+	switch {
+	case l.cfg.HTTP && isLink(id):
+		from = "http"
+		res = l.loadHTTP(ctx, httpURL(id))
+	case l.cfg.Local && filepath.IsAbs(id):
+		from = "local"
+		res = l.loadLocal(id)
+	default:
+		return lavalink.EmptyResult()
+	}
+	if res.result != nil {
+		return *res.result
+	}
+	p := res.probe
+	if p.playlist {
+		// Like lavaplayer, an M3U/PLS list refers to its first link (a
+		// radio's list of mirrors); a dead first link falls back to the
+		// next few, as playback does.
+		last := errorResult("The playlist refers to itself.", lavalink.SeverityCommon, ErrPlaylistLoop)
+		for i, e := range p.entries {
+			if i == maxEntryTries {
+				break
+			}
+			if seen[e.url] {
 				continue
 			}
-			return playlistResult(res.id, p)
+			r := l.load(ctx, e.url, e.title, hop+1, seen)
+			if r.LoadType == lavalink.LoadTypeTrack {
+				return r
+			}
+			last = r
 		}
-		t, err := buildTrack(from, res.id, p, res.icy, hint)
-		if err != nil {
-			return errorResult("Something went wrong while looking up the track.", lavalink.SeverityFault, err)
-		}
-		return lavalink.TrackResult(t)
+		return last
 	}
-	return errorResult("Too many redirects.", lavalink.SeverityCommon, ErrTooManyRedirects)
+	if p.hls && p.stream && from == "http" {
+		if err := l.loadHLS(ctx, res.id, &p); err != nil {
+			if errors.Is(err, ErrUnsupported) {
+				return probeFailure(err)
+			}
+			return errorResult("Could not read the HLS playlist.", lavalink.SeverityCommon, err)
+		}
+	}
+	t, err := buildTrack(from, res.id, p, res.icy, hint)
+	if err != nil {
+		return errorResult("Something went wrong while looking up the track.", lavalink.SeverityFault, err)
+	}
+	return lavalink.TrackResult(t)
 }
 
 // loaded is the outcome of one source: a final result, or a probe to turn
@@ -291,69 +318,6 @@ func buildTrack(source, identifier string, p probeResult, icy icyInfo, hint stri
 	return lavalink.Track{Encoded: enc, Info: info}, nil
 }
 
-// playlistResult lists the links of an M3U/PLS playlist. The entries are
-// not fetched (that would cost one request each); their probe info is
-// guessed from the extension and the media pipeline probes them on play.
-func playlistResult(identifier string, p probeResult) lavalink.LoadResult {
-	name := p.playlistName
-	if name == "" {
-		name = playlistName(identifier)
-	}
-	tracks := make([]lavalink.Track, 0, len(p.entries))
-	for _, e := range p.entries {
-		ep := probeResult{container: guessContainer(e.url), title: e.title, length: e.length}
-		t, err := buildTrack("http", httpURL(e.url), ep, icyInfo{}, "")
-		if err != nil {
-			continue
-		}
-		tracks = append(tracks, t)
-	}
-	return lavalink.PlaylistResult(lavalink.Playlist{
-		Info:   lavalink.PlaylistInfo{Name: name, SelectedTrack: -1},
-		Tracks: tracks,
-	})
-}
-
-func playlistName(identifier string) string {
-	if u, err := url.Parse(identifier); err == nil && u.Path != "" {
-		identifier = u.Path
-	}
-	if b := filepath.Base(identifier); b != "." && b != "/" {
-		return b
-	}
-	return "Playlist"
-}
-
-// guessContainer maps a file extension to a lavaplayer probe name.
-func guessContainer(link string) string {
-	if u, err := url.Parse(link); err == nil {
-		link = u.Path
-	}
-	switch strings.ToLower(filepath.Ext(link)) {
-	case ".mp3":
-		return "mp3"
-	case ".flac":
-		return "flac"
-	case ".wav":
-		return "wav"
-	case ".ogg", ".oga", ".opus":
-		return "ogg"
-	case ".webm", ".mkv", ".mka":
-		return "matroska/webm"
-	case ".mp4", ".m4a", ".m4b":
-		return "mp4"
-	case ".aac":
-		return "adts"
-	case ".ts":
-		return "mpegts-adts"
-	case ".m3u", ".m3u8":
-		return "m3u"
-	case ".pls":
-		return "pls"
-	}
-	return ""
-}
-
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {
 		if strings.TrimSpace(v) != "" {
@@ -418,8 +382,9 @@ type fileSrc struct {
 func (s fileSrc) ReadAt(p []byte, off int64) (int, error) { return s.f.ReadAt(p, off) }
 func (s fileSrc) Size() int64                             { return s.size }
 
-// Open returns the bytes of a track for playback, starting at offset, and
-// the total size (-1 when unknown). The caller closes the reader. For HTTP,
+// Open returns the raw bytes of a track, starting at offset, and the total
+// size (-1 when unknown): no ICY stripping, playlist following or HLS
+// (playback uses OpenMedia; Open serves its range requests). The caller closes the reader. For HTTP,
 // ctx bounds the whole read and a read that makes no progress for the
 // socket timeout fails with ErrIdleTimeout.
 func (l *Loader) Open(ctx context.Context, info lavalink.TrackInfo, offset int64) (io.ReadCloser, int64, error) {

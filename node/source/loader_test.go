@@ -193,6 +193,17 @@ func testServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	mux.HandleFunc("/single.pls", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "[playlist]\nFile1=%s/media/cbr.mp3\nTitle1=From PLS\nNumberOfEntries=1\n", base)
 	})
+	mux.HandleFunc("/fallback.pls", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "[playlist]\nFile1=%[1]s/status/404\nFile2=%[1]s/radio\nTitle2=From PLS\n", base)
+	})
+	mux.HandleFunc("/loop.m3u", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "#EXTM3U\n%[1]s/loop.m3u\n", base)
+	})
+	// A VOD too long for the probe's head: the loader reads it whole.
+	text("/vod.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:2\n"+strings.Repeat("#"+strings.Repeat("c", 1000)+"\n", 100)+
+		"#EXTINF:2.5,\na.mp3\n#EXTINF:5,\nb.mp3\n#EXT-X-ENDLIST\n")
+	text("/master.m3u8", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=9,RESOLUTION=1x1\nnope.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"mp4a.40.2\"\nvod.m3u8\n")
+	text("/sample-aes.m3u8", "#EXTM3U\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"k\"\n#EXTINF:1,\na.ts\n#EXT-X-ENDLIST\n")
 	text("/live.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:1\n#EXTINF:6,\nseg1.ts\n")
 	text("/empty.m3u", "#EXTM3U\n")
 	text("/notaudio", "<html>hello</html>")
@@ -268,18 +279,31 @@ func TestLoadHTTP(t *testing.T) {
 			}
 			checkTrack(t, *r.Track, "mp3")
 		}},
-		"m3u playlist": {u + "/list.m3u", lavalink.LoadTypePlaylist, func(t *testing.T, r lavalink.LoadResult) {
-			p := r.Playlist
-			if p.Info.Name != "list.m3u" || p.Info.SelectedTrack != -1 || len(p.Tracks) != 2 {
-				t.Fatalf("playlist %+v", p)
+		"m3u refers to its first link, as lavaplayer": {u + "/list.m3u", lavalink.LoadTypeTrack, func(t *testing.T, r lavalink.LoadResult) {
+			if in := r.Track.Info; in.Identifier != u+"/media/id3.mp3" || in.Title != "Tïtle" || in.IsStream {
+				t.Errorf("info %+v", in)
 			}
-			a, b := p.Tracks[0].Info, p.Tracks[1].Info
-			if a.Title != "Song One" || a.Length != 2000 || a.IsStream || b.Title != "Radio" || !b.IsStream || b.Identifier != u+"/radio" {
-				t.Errorf("tracks %+v %+v", a, b)
-			}
-			checkTrack(t, p.Tracks[0], "mp3")
-			checkTrack(t, p.Tracks[1], "")
+			checkTrack(t, *r.Track, "mp3")
 		}},
+		"pls with a dead first link falls back to the next": {u + "/fallback.pls", lavalink.LoadTypeTrack, func(t *testing.T, r lavalink.LoadResult) {
+			if in := r.Track.Info; in.Identifier != u+"/radio" || in.Title != "Live Show" || !in.IsStream {
+				t.Errorf("info %+v", in)
+			}
+		}},
+		"playlists in a loop": {u + "/loop.m3u", lavalink.LoadTypeError, wantException("The playlist refers to itself.", lavalink.SeverityCommon)},
+		"hls vod": {u + "/vod.m3u8", lavalink.LoadTypeTrack, func(t *testing.T, r lavalink.LoadResult) {
+			if in := r.Track.Info; in.IsStream || !in.IsSeekable || in.Length != 7500 {
+				t.Errorf("info %+v", in)
+			}
+			checkTrack(t, *r.Track, "m3u|hls-outer")
+		}},
+		"hls master of a vod": {u + "/master.m3u8", lavalink.LoadTypeTrack, func(t *testing.T, r lavalink.LoadResult) {
+			if in := r.Track.Info; in.IsStream || !in.IsSeekable || in.Length != 7500 || in.Identifier != u+"/master.m3u8" {
+				t.Errorf("info %+v", in)
+			}
+			checkTrack(t, *r.Track, "m3u|hls-outer")
+		}},
+		"hls sample-aes": {u + "/sample-aes.m3u8", lavalink.LoadTypeError, wantException("HLS encryption SAMPLE-AES", lavalink.SeverityCommon)},
 		"pls with one entry refers to it": {u + "/single.pls", lavalink.LoadTypeTrack, func(t *testing.T, r lavalink.LoadResult) {
 			if in := r.Track.Info; in.Title != "From PLS" || in.Identifier != u+"/media/cbr.mp3" {
 				t.Errorf("info %+v", in)

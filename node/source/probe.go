@@ -67,6 +67,7 @@ type probeResult struct {
 	length    int64 // ms; -1 unknown
 	stream    bool  // live (ICY, live HLS, unbounded)
 
+	hls          bool // an HLS playlist (params "hls-outer")
 	playlist     bool // an M3U/PLS list of links (not HLS)
 	playlistName string
 	entries      []entry
