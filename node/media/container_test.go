@@ -24,6 +24,7 @@ var containerFixtures = []fixture{
 	{"aac.m4a", []string{"-c:a", "aac", "-movflags", "+faststart"}, toneExpr, 44100},
 	{"aac_end.m4a", []string{"-c:a", "aac"}, toneExpr, 44100},
 	{"aac_frag.mp4", []string{"-c:a", "aac", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "500000"}, toneExpr, 44100},
+	{"aac_sidx.mp4", []string{"-c:a", "aac", "-movflags", "frag_keyframe+empty_moov+default_base_moof+global_sidx", "-frag_duration", "500000"}, toneExpr, 44100},
 	{"opus.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4"}, toneExpr, 48000},
 	{"opus_frag.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "500000"}, toneExpr, 48000},
 	{"mp3.mp4", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp4"}, toneExpr, 44100},
@@ -158,6 +159,7 @@ func TestMP4Packets(t *testing.T) {
 		{"aac_end.m4a", false, codecAAC},
 		{"aac_frag.mp4", false, codecAAC},
 		{"aac_frag.mp4", true, codecAAC},
+		{"aac_sidx.mp4", false, codecAAC},
 		{"opus.mp4", false, codecOpus},
 		{"opus_frag.mp4", true, codecOpus},
 		{"mp3.mp4", false, codecMP3},
@@ -435,7 +437,7 @@ func TestContainerNotSeekable(t *testing.T) {
 // TestDemuxSeek seeks each demuxer (AAC tracks too) and checks that the
 // next unit holds the target.
 func TestDemuxSeek(t *testing.T) {
-	for _, name := range []string{"aac.m4a", "aac_end.m4a", "aac_frag.mp4", "opus_frag.mp4", "aac.ts", "mp3.ts", "tone.aac"} {
+	for _, name := range []string{"aac.m4a", "aac_end.m4a", "aac_frag.mp4", "aac_sidx.mp4", "opus_frag.mp4", "aac.ts", "mp3.ts", "tone.aac"} {
 		t.Run(name, func(t *testing.T) {
 			b, err := os.ReadFile(containerMedia(t, name))
 			if err != nil {
@@ -454,9 +456,12 @@ func TestDemuxSeek(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if m, ok := src.(*mp4); ok && strings.Contains(name, "sidx") && len(m.sidx) != 6 {
+				t.Fatalf("%d sidx references, want 6", len(m.sidx))
+			}
 			sizes, all := demuxAll(t, src)
 			sc := src.timescale()
-			for _, sec := range []float64{0, 0.5, 1.2345, 2.9} {
+			for _, sec := range []float64{0, 0.5, 1.2345, 2.9, 0.49, 2.01} {
 				ts := all[0] + int64(sec*float64(sc))
 				got, err := src.seek(ts)
 				if err != nil {

@@ -17,6 +17,7 @@ type mp4 struct {
 	buf   []byte
 	moof  []byte
 	first int64 // offset of the first box after moov
+	sidx  []sidxRef
 
 	// The current fragment's samples.
 	fOff    []int64
@@ -54,6 +55,9 @@ func openMP4(in *input) (*mp4, error) {
 				return nil, fmt.Errorf("%w: MP4 track without samples", ErrMalformed)
 			}
 			m.nextBox = m.first
+			if m.t.fragmented && in.seekable() {
+				m.loadSidx()
+			}
 			return m, nil
 		case boxMdat:
 			if !in.seekable() {
@@ -211,10 +215,21 @@ func (m *mp4) seek(ts int64) (int64, error) {
 		m.cur = i
 		return m.t.dts[i], nil
 	}
-	// Walk the moof boxes from the first; each is small.
-	m.nextBox = m.first
+	// Walk the moof boxes (each is small) from the first, or from the
+	// sidx entry before ts: the entry's time only picks where to start,
+	// tfdt gives the real one, so step back while the fragment there
+	// starts after ts.
+	at, atTS := m.first, int64(0)
+	for i := sort.Search(len(m.sidx), func(i int) bool { return m.sidx[i].ts > ts }) - 1; i >= 0; i-- {
+		m.nextBox, m.endDts = m.sidx[i].off, m.sidx[i].ts
+		if err := m.nextFragment(); err == nil && len(m.fOff) > 0 && m.fDts[0] <= ts {
+			at, atTS = m.sidx[i].off, m.sidx[i].ts
+			break
+		}
+	}
+	m.nextBox = at
 	m.fOff, m.fSize, m.fDts = m.fOff[:0], m.fSize[:0], m.fDts[:0]
-	m.endDts = 0
+	m.endDts = atTS
 	m.cur = 0
 	var lastEnd int64
 	for {
