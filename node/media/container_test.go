@@ -35,6 +35,10 @@ var containerFixtures = []fixture{
 	{"step_opus_frag.mp4", []string{"-c:a", "libopus", "-b:a", "160k", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "300000"}, stepExpr, 48000},
 	{"step_mp3.ts", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mpegts"}, stepExpr, 44100},
 	{"step_mp3.mp4", []string{"-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp4"}, stepExpr, 44100},
+	{"step_aac.m4a", []string{"-c:a", "aac", "-movflags", "+faststart"}, stepExpr, 44100},
+	{"step_aac_frag.mp4", []string{"-c:a", "aac", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "300000"}, stepExpr, 44100},
+	{"step_aac.ts", []string{"-c:a", "aac", "-f", "mpegts"}, stepExpr, 44100},
+	{"step.aac", []string{"-c:a", "aac", "-f", "adts"}, stepExpr, 44100},
 }
 
 var (
@@ -369,34 +373,41 @@ func TestContainerSeek(t *testing.T) {
 		if strings.Contains(name, "mp3") {
 			late = 30 * time.Millisecond // no gapless info: the encoder delay stays in
 		}
-		for _, target := range []time.Duration{900 * time.Millisecond, 973 * time.Millisecond} {
-			t.Run(name+"/"+target.String(), func(t *testing.T) {
-				s := openContainerFile(t, name, false)
-				decodeAll(t, s, 20, nil)
-				if err := s.Seek(target); err != nil {
-					t.Fatal(err)
+		checkStepSeek(t, name, late)
+	}
+}
+
+// checkStepSeek seeks a step file (silent until 1 s) before and into the
+// frame the tone starts in: the position lands within a frame before the
+// target, and the tone starts at 1 s of the track (late by at most late).
+func checkStepSeek(t *testing.T, name string, late time.Duration) {
+	for _, target := range []time.Duration{900 * time.Millisecond, 973 * time.Millisecond} {
+		t.Run(name+"/"+target.String(), func(t *testing.T) {
+			s := openContainerFile(t, name, false)
+			decodeAll(t, s, 20, nil)
+			if err := s.Seek(target); err != nil {
+				t.Fatal(err)
+			}
+			pos := s.Position()
+			if d := pos - target; d > 0 || d < -audio.FrameDuration {
+				t.Fatalf("position %v after seek to %v", pos, target)
+			}
+			pcm, _ := decodeAll(t, s, 20, nil)
+			onset := -1
+			for i := 0; i < len(pcm); i += 2 {
+				if math.Abs(float64(pcm[i])) > 0.05 {
+					onset = i / 2
+					break
 				}
-				pos := s.Position()
-				if d := pos - target; d > 0 || d < -audio.FrameDuration {
-					t.Fatalf("position %v after seek to %v", pos, target)
-				}
-				pcm, _ := decodeAll(t, s, 20, nil)
-				onset := -1
-				for i := 0; i < len(pcm); i += 2 {
-					if math.Abs(float64(pcm[i])) > 0.05 {
-						onset = i / 2
-						break
-					}
-				}
-				if onset < 0 {
-					t.Fatal("no tone after the seek")
-				}
-				at := pos + time.Duration(onset)*time.Second/audio.SampleRate
-				if d := at - time.Second; d < -2*time.Millisecond || d > late {
-					t.Errorf("tone starts at %v of the track, want 1s", at)
-				}
-			})
-		}
+			}
+			if onset < 0 {
+				t.Fatal("no tone after the seek")
+			}
+			at := pos + time.Duration(onset)*time.Second/audio.SampleRate
+			if d := at - time.Second; d < -2*time.Millisecond || d > late {
+				t.Errorf("tone starts at %v of the track, want 1s", at)
+			}
+		})
 	}
 }
 
