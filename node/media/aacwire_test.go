@@ -3,6 +3,7 @@
 package media
 
 import (
+	"io"
 	"math"
 	"testing"
 	"time"
@@ -63,5 +64,54 @@ func TestAACSeek(t *testing.T) {
 		{"step.aac", 30 * time.Millisecond},
 	} {
 		checkStepSeek(t, tc.name, tc.late)
+	}
+}
+
+// TestAACAllocs: whole 20 ms frames of AAC (demux, decode, resample,
+// encode) allocate nothing once running.
+func TestAACAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations differ under the race detector")
+	}
+	for _, name := range []string{"aac.m4a", "aac_frag.mp4", "aac.ts", "tone.aac"} {
+		t.Run(name, func(t *testing.T) {
+			s := openContainerFile(t, name, false)
+			buf := make([]byte, audio.MaxOpusFrame)
+			for range 10 {
+				if _, err := s.ReadFrame(buf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if allocs := testing.AllocsPerRun(50, func() {
+				if _, err := s.ReadFrame(buf); err != nil {
+					t.Fatal(err)
+				}
+			}); allocs != 0 {
+				t.Errorf("%v allocations per frame", allocs)
+			}
+		})
+	}
+}
+
+// BenchmarkAACReadFrame measures whole 20 ms frames of AAC per container.
+func BenchmarkAACReadFrame(b *testing.B) {
+	for _, name := range []string{"aac.m4a", "aac.ts", "tone.aac"} {
+		b.Run(name, func(b *testing.B) {
+			s := openContainerFile(b, name, false)
+			buf := make([]byte, audio.MaxOpusFrame)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.ReadFrame(buf); err == io.EOF {
+					if err := s.Seek(0); err != nil {
+						b.Fatal(err)
+					}
+				} else if err != nil {
+					b.Fatal(err)
+				}
+			}
+			per := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(per*1e6, "µs/frame")
+			b.ReportMetric(audio.FrameDuration.Seconds()/per, "x_realtime")
+		})
 	}
 }
