@@ -59,6 +59,11 @@ func parseMoov(moov []byte, fileSize int64) (*mp4Track, error) {
 		}
 		return nil, fmt.Errorf("%w: MP4 without an audio track", ErrUnsupported)
 	}
+	if found.editStart == 0 && found.editLen < 0 {
+		if p, n, ok := parseITunSMPB(moov); ok && found.timescale == int64(found.info.rate) {
+			found.editStart, found.editLen = p, n
+		}
+	}
 	if mvex := findBox(moov, boxMvex); mvex != nil {
 		found.fragmented = true
 		_ = eachBox(mvex, func(typ uint32, b []byte) error {
