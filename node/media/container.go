@@ -38,6 +38,9 @@ type trackInfo struct {
 	// decoder delay), and total the span to play after it, -1 when unknown.
 	skip  int64
 	total int64
+	// rebase counts timestamps from the first unit: a stream joined
+	// part-way (live HLS fMP4) then starts at position 0.
+	rebase bool
 }
 
 // errNoAAC is returned for AAC tracks until an AAC decoder is wired in.
@@ -54,7 +57,7 @@ func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSou
 			return nil, nil, err
 		}
 		_ = channels
-		return nil, &auOpus{src: src, pre: pre, gain: opusHeadGain(info.config), endTS: end}, nil
+		return nil, &auOpus{src: src, pre: pre, gain: opusHeadGain(info.config), endTS: end, rebase: info.rebase}, nil
 	case codecMP3:
 		d, err := newAUMP3(src, info, end)
 		if err != nil {
@@ -81,10 +84,13 @@ var newAACDecoder func(src auSource, info trackInfo, end int64) (pcmDecoder, err
 
 // auOpus is the packetSource of Opus in a container with timestamps.
 type auOpus struct {
-	src   auSource
-	pre   int
-	gain  float32
-	endTS int64
+	src    auSource
+	pre    int
+	gain   float32
+	endTS  int64
+	rebase bool
+	based  bool
+	base   int64
 }
 
 func (o *auOpus) toGran(ts int64) int64 {
@@ -96,7 +102,10 @@ func (o *auOpus) toGran(ts int64) int64 {
 
 func (o *auOpus) next() ([]byte, int64, error) {
 	p, ts, err := o.src.next()
-	return p, o.toGran(ts), err
+	if err == nil && o.rebase && !o.based {
+		o.base, o.based = ts, true
+	}
+	return p, o.toGran(ts - o.base), err
 }
 
 func (o *auOpus) seek(g int64) (int64, error) {
@@ -292,6 +301,7 @@ func openContainer(in *input, head []byte) (pcmDecoder, packetSource, error) {
 	}
 	info := m.t.info
 	info.skip = m.t.editStart
+	info.rebase = m.t.fragmented && !in.seekable()
 	end := m.end()
 	return openPayload(m, info, end)
 }
