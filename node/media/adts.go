@@ -45,6 +45,12 @@ func (h adtsHeader) asc() []byte {
 // maxADTSGarbage bounds the bytes skipped looking for the next frame.
 const maxADTSGarbage = 1 << 20
 
+// adtsIndexAtOpen is the largest file indexed whole at open (exact
+// duration); over HTTP the index costs a download of the file before the
+// first frame, so larger files estimate their duration and index as they
+// are read or seeked.
+var adtsIndexAtOpen int64 = 4 << 20 // a variable for tests
+
 // adts demuxes a raw AAC (ADTS) file or stream: one access unit per frame.
 type adts struct {
 	in    *input
@@ -66,7 +72,7 @@ func openADTS(in *input) (*adts, error) {
 	a.spf = 1024 * int64(a.first.blocks)
 	if in.seekable() {
 		a.idx = append(a.idx, in.pos)
-		if in.size <= 16<<20 {
+		if in.size <= adtsIndexAtOpen {
 			// Small enough to index at once: exact duration and seeks.
 			if _, err := a.seek(1 << 62); err != nil {
 				return nil, err

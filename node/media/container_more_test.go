@@ -88,3 +88,32 @@ func TestTSGarbage(t *testing.T) {
 		t.Fatalf("%d frames after losing a packet, had %d", len(got), len(want))
 	}
 }
+
+// TestADTSEstimate: a file too large to index at open estimates its
+// length from the first frames and still seeks exactly.
+func TestADTSEstimate(t *testing.T) {
+	defer func(v int64) { adtsIndexAtOpen = v }(adtsIndexAtOpen)
+	adtsIndexAtOpen = 0
+	b, err := os.ReadFile(containerMedia(t, "tone.aac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openADTS(newInput(bytes.NewReader(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := int64(len(ffprobePackets(t, containerMedia(t, "tone.aac"))))
+	if d := a.total - exact; d < -exact/20 || d > exact/20 {
+		t.Errorf("estimated %d frames, file has %d", a.total, exact)
+	}
+	got, err := a.seek(2 * 44100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got > 2*44100 || 2*44100-got >= 1024 {
+		t.Fatalf("seek to 2 s landed at %d", got)
+	}
+	if _, ts, err := a.next(); err != nil || ts != got {
+		t.Fatalf("next at %d, %v", ts, err)
+	}
+}
