@@ -43,6 +43,8 @@ type trackInfo struct {
 	rebase bool
 }
 
+var errMalformedASC = fmt.Errorf("%w: AudioSpecificConfig", ErrMalformed)
+
 // errNoAAC is returned for AAC tracks until an AAC decoder is wired in.
 var errNoAAC = fmt.Errorf("%w: AAC audio (no AAC decoder in this build)", ErrUnsupported)
 

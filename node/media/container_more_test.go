@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,64 @@ func TestADTSEstimate(t *testing.T) {
 	}
 	if _, ts, err := a.next(); err != nil || ts != got {
 		t.Fatalf("next at %d, %v", ts, err)
+	}
+}
+
+// TestMkvAAC: an A_AAC Matroska track demuxes to ffprobe's packets
+// (timestamps to the millisecond the container stores) and, with an AAC
+// decoder built in, plays the tone.
+func TestMkvAAC(t *testing.T) {
+	containerMedia(t, "aac.m4a") // ffmpeg present
+	path := filepath.Join(t.TempDir(), "aac.mka")
+	if out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+		"aevalsrc="+toneExpr+":s=44100:d="+itoa(toneSecs), "-c:a", "aac", "-map_metadata", "-1", path).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := openWebM(newInput(bytes.NewReader(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rate, _, ok := ascRate(m.aacPriv); !ok || rate != 44100 {
+		t.Fatalf("A_AAC config %x", m.aacPriv)
+	}
+	src := &mkvAU{m: m, step: 1024 * 48000 / 44100}
+	want := ffprobePackets(t, path)
+	sizes, ts := demuxAll(t, src)
+	if len(sizes) != len(want) {
+		t.Fatalf("%d packets, ffprobe has %d", len(sizes), len(want))
+	}
+	for i, w := range want {
+		if d := float64(ts[i])/48000 - w.dts; sizes[i] != w.size || d > 0.001 || d < -0.001 {
+			t.Fatalf("packet %d: %d B at %.4f s, ffprobe %d B at %.4f s", i, sizes[i], float64(ts[i])/48000, w.size, w.dts)
+		}
+	}
+	s, err := Open(context.Background(), bytes.NewReader(b), DefaultOptions())
+	if newAACDecoder == nil {
+		if err == nil || !strings.Contains(err.Error(), "AAC") {
+			t.Fatalf("%v, want the AAC ErrUnsupported", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pcm, _ := decodeAll(t, s, 0, nil)
+	if got := time.Duration(len(pcm)/frameLen) * audio.FrameDuration; got < toneSecs*time.Second || got > toneSecs*time.Second+3*audio.FrameDuration {
+		t.Errorf("decoded %v", got)
+	}
+	x := channel(pcm[2*24000:2*72000], 1)
+	if f := dominant(x); f < toneR-10 || f > toneR+10 {
+		t.Errorf("right channel dominant %v Hz", f)
+	}
+	if err := s.Seek(1500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Position(); p > 1500*time.Millisecond || p < 1480*time.Millisecond {
+		t.Errorf("position %v after seeking to 1.5 s", p)
 	}
 }

@@ -180,6 +180,14 @@ func (s *Stream) open() error {
 		if err != nil {
 			return err
 		}
+		if m.aacPriv != nil { // mkvaac.go
+			pcm, err := openMkvAAC(m)
+			if err != nil {
+				return err
+			}
+			s.pcm = pcm
+			break
+		}
 		if m.vorbisPriv != nil {
 			d, err := openMkvVorbis(m)
 			if err != nil {
