@@ -35,9 +35,8 @@ type trackInfo struct {
 	channels int
 	// skip is the span, in the track's timescale, to drop from the start
 	// of the decoded audio (encoder priming from an edit list, or a known
-	// decoder delay), and total the span to play after it, -1 when unknown.
-	skip  int64
-	total int64
+	// decoder delay); the end comes separately to openPayload.
+	skip int64
 	// rebase counts timestamps from the first unit: a stream joined
 	// part-way (live HLS fMP4) then starts at position 0.
 	rebase bool
@@ -54,11 +53,10 @@ var errNoAAC = fmt.Errorf("%w: AAC audio (no AAC decoder in this build)", ErrUns
 func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSource, error) {
 	switch info.codec {
 	case codecOpus:
-		channels, pre, err := parseOpusHead(info.config)
+		_, pre, err := parseOpusHead(info.config)
 		if err != nil {
 			return nil, nil, err
 		}
-		_ = channels
 		return nil, &auOpus{src: src, pre: pre, gain: opusHeadGain(info.config), endTS: end, rebase: info.rebase}, nil
 	case codecMP3:
 		d, err := newAUMP3(src, info, end)
