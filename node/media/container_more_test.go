@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -175,5 +176,22 @@ func TestMkvAAC(t *testing.T) {
 	}
 	if p := s.Position(); p > 1500*time.Millisecond || p < 1480*time.Millisecond {
 		t.Errorf("position %v after seeking to 1.5 s", p)
+	}
+}
+
+// TestTSBadCRC: a PMT whose CRC does not match is not believed.
+func TestTSBadCRC(t *testing.T) {
+	b, err := os.ReadFile(containerMedia(t, "aac.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Clone(b)
+	for off := 0; off+tsPacketLen <= len(b); off += tsPacketLen {
+		if p := b[off : off+tsPacketLen]; int(p[1]&0x1F)<<8|int(p[2]) == 0x1000 {
+			p[5+8] ^= 0x01 // the PCR PID, under the CRC
+		}
+	}
+	if _, err := openTS(newInput(bytes.NewReader(b))); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("%v, want ErrMalformed (no PMT believed)", err)
 	}
 }

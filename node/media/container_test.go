@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
@@ -634,6 +635,8 @@ func TestTSUnsupported(t *testing.T) {
 				t.Fatalf("stream type 0x%02x", s[i])
 			}
 			s[i] = 0x11
+			n := 3 + (int(s[1]&0x0F)<<8 | int(s[2]))
+			binary.BigEndian.PutUint32(s[n-4:], oggCRC(0xFFFFFFFF, s[:n-4]))
 		}
 	}
 	_, err = openTS(newInput(bytes.NewReader(b)))

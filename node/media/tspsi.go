@@ -97,6 +97,11 @@ func section(p []byte, tableID byte) []byte {
 	if n < 9 || 3+n > len(s) {
 		return nil
 	}
+	// CRC-32/MPEG-2 (ISO/IEC 13818-1 Annex A): the same polynomial as
+	// Ogg's, from all ones; over the section with its CRC it leaves 0.
+	if oggCRC(0xFFFFFFFF, s[:3+n]) != 0 {
+		return nil
+	}
 	return s[:3+n-4]
 }
 
