@@ -44,7 +44,6 @@ var (
 	boxCo64     = fourCC("co64")
 	boxMvex     = fourCC("mvex")
 	boxTrex     = fourCC("trex")
-	boxMehd     = fourCC("mehd")
 	boxTraf     = fourCC("traf")
 	boxTfhd     = fourCC("tfhd")
 	boxTfdt     = fourCC("tfdt")

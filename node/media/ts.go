@@ -23,7 +23,6 @@ type mpegTS struct {
 	pid    int // -1 until the PMT is read
 	stype  byte
 	codec  int
-	start  int64 // offset of the first packet
 
 	acc    []byte // PES being assembled
 	accPTS int64
