@@ -218,29 +218,6 @@ func (a *auMP3) seek(frame int64) (int64, error) {
 	return a.pos, nil
 }
 
-// id3Len is the length of an ID3v2 tag at the start of b, 0 if none.
-func id3Len(b []byte) int {
-	if len(b) < 10 || string(b[:3]) != "ID3" {
-		return 0
-	}
-	n := 10 + int(b[6]&0x7F)<<21 | int(b[7]&0x7F)<<14 | int(b[8]&0x7F)<<7 | int(b[9]&0x7F)
-	if b[5]&0x10 != 0 {
-		n += 10 // footer
-	}
-	return n
-}
-
-// isTaggedADTS reports ADTS behind an ID3v2 tag (raw .aac files from some
-// tools), which would otherwise go to the MP3 decoder.
-func isTaggedADTS(in *input, head []byte) bool {
-	n := id3Len(head)
-	if n == 0 || n+2 > bufSize {
-		return false
-	}
-	p, _ := in.peek(n + 2)
-	return len(p) == n+2 && isADTSSync(p[n:])
-}
-
 // isContainer reports the start of an MP4, MPEG-TS or ADTS stream.
 func isContainer(head []byte) bool {
 	if len(head) >= 8 {
@@ -277,12 +254,7 @@ func openContainer(in *input, head []byte) (pcmDecoder, packetSource, error) {
 			info.config, info.channels = t.first.asc(), t.first.channels
 		}
 		return openPayload(t, info, t.endRel)
-	case isADTSSync(head) || isTaggedADTS(in, head):
-		if n := id3Len(head); n > 0 {
-			if err := in.skip(int64(n)); err != nil {
-				return nil, nil, fmt.Errorf("%w: ID3 tag: %w", ErrMalformed, err)
-			}
-		}
+	case isADTSSync(head): // Stream.open has skipped an ID3v2 tag in front
 		a, err := openADTS(in)
 		if err != nil {
 			return nil, nil, err

@@ -203,7 +203,7 @@ func (s *Stream) open() error {
 			return err
 		}
 		s.pcm = d
-	case isContainer(head) || isTaggedADTS(s.in, head): // MP4, MPEG-TS, ADTS (container.go)
+	case isContainer(head): // MP4, MPEG-TS, ADTS (container.go)
 		pcm, pkts, err := openContainer(s.in, head)
 		if err != nil {
 			return err
