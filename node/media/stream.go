@@ -180,6 +180,14 @@ func (s *Stream) open() error {
 		if err != nil {
 			return err
 		}
+		if m.aacPriv != nil { // mkvaac.go
+			pcm, err := openMkvAAC(m)
+			if err != nil {
+				return err
+			}
+			s.pcm = pcm
+			break
+		}
 		if m.vorbisPriv != nil {
 			d, err := openMkvVorbis(m)
 			if err != nil {
@@ -195,6 +203,12 @@ func (s *Stream) open() error {
 			return err
 		}
 		s.pcm = d
+	case isContainer(head): // MP4, MPEG-TS, ADTS (container.go)
+		pcm, pkts, err := openContainer(s.in, head)
+		if err != nil {
+			return err
+		}
+		s.pcm, s.pkts = pcm, pkts
 	case len(head) >= 3 && (string(head[:3]) == "ID3" || isMP3Sync(head)):
 		d, err := openMP3(s.in)
 		if err != nil {

@@ -78,6 +78,8 @@ type mkvOpus struct {
 	// vorbisPriv is the CodecPrivate of an A_VORBIS track (nil for Opus):
 	// the Stream then decodes it as PCM (vorbis.go).
 	vorbisPriv []byte
+	// aacPriv is the AudioSpecificConfig of an A_AAC track (mkvaac.go).
+	aacPriv []byte
 }
 
 type mkvCue struct {
@@ -285,6 +287,10 @@ func (m *mkvOpus) parseTrack(b []byte) {
 		m.track, m.vorbisPriv = num, append([]byte(nil), priv...)
 		return
 	}
+	if codec == "A_AAC" && num != 0 && len(priv) >= 2 {
+		m.track, m.aacPriv = num, append([]byte(nil), priv...)
+		return
+	}
 	if codec != "A_OPUS" || num == 0 {
 		return
 	}
@@ -357,8 +363,8 @@ func (m *mkvOpus) next() ([]byte, int64, error) {
 			f := m.frames[m.frame]
 			m.frame++
 			pkt := m.block[f[0]:f[1]]
-			if m.vorbisPriv != nil {
-				// Vorbis: only a block's first packet has a known start.
+			if m.vorbisPriv != nil || m.aacPriv != nil {
+				// Vorbis, AAC: only a block's first packet has a known start.
 				start := int64(-1)
 				if m.frame == 1 {
 					start = m.gran
