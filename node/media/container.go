@@ -75,8 +75,9 @@ func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSou
 	return nil, nil, fmt.Errorf("%w: codec %d", ErrUnsupported, info.codec)
 }
 
-// newAACDecoder is set when an AAC decoder is built in. With package
-// node/media/aac it is:
+// newAACDecoder is set when an AAC decoder is built in; until then AAC
+// tracks are an ErrUnsupported naming AAC. The wiring, tested against the
+// decoder on branch aac, is node/media/aacwire.go at commit 48a0f86:
 //
 //	c, err := aac.ParseConfig(info.config)
 //	d, err := aac.NewDecoder(c)

@@ -39,7 +39,6 @@ type Decoder struct {
 	hybOut  [32][18]float32
 	synth   [2]synthState
 	dctA    [32]float32
-	dctTmp  [64]float32
 }
 
 // NewDecoder returns a Decoder ready for the first frame of a stream.
