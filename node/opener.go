@@ -180,6 +180,9 @@ func (h *hlsStream) SetFilters(f lavalink.Filters, volume int) error {
 // Abort cancels remote reads so a producer blocked in one returns at once.
 func (h *hlsStream) Abort() { h.cancel() }
 
+// Passthrough reports whether the last frame was a source packet passed on.
+func (h *hlsStream) Passthrough() bool { return h.s.Passthrough() }
+
 func (h *hlsStream) Close() error {
 	err := h.s.Close()
 	_ = h.body.Close()

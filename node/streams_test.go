@@ -747,3 +747,40 @@ func TestHLSMissingSegmentErrors(t *testing.T) {
 		t.Fatalf("after %d frames: %v", frames, err)
 	}
 }
+
+// HLS of Opus in fragmented MP4 (init + .m4s, as Opus HLS services send):
+// it plays as passthrough, and a start part-way lands on the packet that
+// holds the target, so the 5→6 s step is where linear playback has it.
+func TestHLSOpusFMP4(t *testing.T) {
+	dir := t.TempDir()
+	ffmpeg(t, "-f", "lavfi", "-i", fmt.Sprintf("aevalsrc=%s:s=48000:d=8", stepExpr),
+		"-c:a", "libopus", "-b:a", "128k", "-frame_duration", "20", "-f", "hls", "-hls_time", "1",
+		"-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
+		"-hls_segment_filename", filepath.Join(dir, "seg%03d.m4s"), filepath.Join(dir, "vod.m3u8"))
+	srv := hlsServer(t, dir, "vod.m3u8")
+	defer srv.Close()
+	l, o := streamLoader(t)
+	if r := l.Load(context.Background(), srv.URL+"/vod.m3u8"); r.LoadType != lavalink.LoadTypeTrack || !r.Track.Info.IsSeekable {
+		t.Fatalf("load: %+v %+v", r.Track, r.Exception)
+	}
+	s, err := o.Open(context.Background(), lavalink.Track{Info: lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/vod.m3u8"}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := readFrames(t, s, 1000)
+	passed := s.(interface{ Passthrough() bool }).Passthrough()
+	s.Close()
+	if d := len(frames) * 20; math.Abs(float64(d)-8000) > 100 {
+		t.Fatalf("played %d ms, want 8000", d)
+	}
+	if !passed {
+		t.Error("Opus HLS was not passed through")
+	}
+	want := stepAt(t, decodePCM(t, frames)[5000*96:], 900) + 5.0
+	opened := playAll(t, o, srv.URL+"/vod.m3u8", 5500*time.Millisecond, 1000)
+	got := stepAt(t, decodePCM(t, opened), 900) + 5.5
+	t.Logf("5→6 s step: linear %.3f s, opened at 5.5 s %.3f s", want, got)
+	if math.Abs(got-want) > 0.025 {
+		t.Errorf("opened at 5.5 s: step at %.3f s, linear %.3f s", got, want)
+	}
+}

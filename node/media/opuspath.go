@@ -237,6 +237,13 @@ func (s *Stream) seekOpus(pos time.Duration) error {
 	s.passAtom.Store(false)
 	s.prime = true
 	_ = s.dec.Reset()
+	return s.skipOpus(target)
+}
+
+// skipOpus reads on to the packet that holds target (on the granule
+// timeline), decoding the packets before it so the decoder has converged.
+func (s *Stream) skipOpus(target int64) error {
+	pre := int64(s.pkts.preSkip())
 	for {
 		if err := s.peekPacket(); err != nil {
 			if err == io.EOF {

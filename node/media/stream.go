@@ -82,7 +82,10 @@ type Stream struct {
 	srcEOF  bool
 	flushed bool
 	base    int64 // PCM: 48 kHz frame of the track where fifo counting began
-	used    int64 // PCM: 48 kHz frames consumed by the chain since base
+	// posOffset is added to the Opus timeline's position: the track time
+	// at which an input that starts part-way begins (Options.Offset).
+	posOffset int64
+	used      int64 // PCM: 48 kHz frames consumed by the chain since base
 
 	// Opus state, on the granule timeline.
 	next         []byte // look-ahead packet (owned by the demuxer until consumed)
@@ -256,9 +259,6 @@ func (s *Stream) open() error {
 		}
 		return nil
 	}
-	if s.opts.Offset != 0 || s.opts.Skip != 0 {
-		return fmt.Errorf("%w: a start offset with Opus packets", ErrUnsupported)
-	}
 	if s.dec, err = opus.NewDecoder(audio.SampleRate, audio.Channels); err != nil {
 		return err
 	}
@@ -278,6 +278,16 @@ func (s *Stream) open() error {
 		s.duration = time.Duration(max(e-int64(s.pkts.preSkip()), 0)) * time.Second / audio.SampleRate
 	}
 	s.pos.Store(-int64(s.pkts.preSkip()))
+	if s.opts.Offset > 0 || s.opts.Skip > 0 {
+		// The stream starts part-way (HLS at a segment boundary): count the
+		// position from Offset and drop whole packets up to Skip.
+		s.posOffset = max(int64(s.opts.Offset), 0) * audio.SampleRate / int64(time.Second)
+		if skip := max(int64(s.opts.Skip), 0) * audio.SampleRate / int64(time.Second); skip > 0 {
+			if err := s.skipOpus(skip + int64(s.pkts.preSkip())); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -307,7 +317,7 @@ func (s *Stream) Seekable() bool { return s.in.seekable() }
 
 // Position is the track time of the next frame ReadFrame returns.
 func (s *Stream) Position() time.Duration {
-	return time.Duration(max(s.pos.Load(), 0)) * time.Second / audio.SampleRate
+	return time.Duration(max(s.pos.Load(), 0)+s.posOffset) * time.Second / audio.SampleRate
 }
 
 // Passthrough reports whether the last frame was a source packet passed
