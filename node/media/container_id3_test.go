@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/audionode/audionode/node/media/mp3"
 )
 
 // TestTaggedADTS: ADTS behind an ID3v2 tag goes to the ADTS demuxer, not
@@ -44,7 +46,7 @@ func TestTaggedADTSFrames(t *testing.T) {
 	}
 	b := append(append([]byte("ID3\x04\x00\x00\x00\x00\x00\x20"), make([]byte, 32)...), raw...)
 	in := newInput(bytes.NewReader(b))
-	if err := in.skip(int64(id3v2Len(b))); err != nil {
+	if err := in.skip(int64(mp3.ID3v2Size(b))); err != nil {
 		t.Fatal(err)
 	}
 	a, err := openADTS(in)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"github.com/audionode/audionode/node/media/mp3"
 )
 
 // id3Tag builds an ID3v2.4 tag with a body of n zero bytes (padding).
@@ -64,10 +66,10 @@ func TestID3BeforeOtherFormats(t *testing.T) {
 			}
 		})
 	}
-	if id3v2Len([]byte("ID3\x04\x00\x00\x00\x00\x02\x01")) != 10+257 {
+	if mp3.ID3v2Size([]byte("ID3\x04\x00\x00\x00\x00\x02\x01")) != 10+257 {
 		t.Error("id3v2Len mis-decodes the syncsafe size")
 	}
-	if id3v2Len([]byte("ID3\x04\x00\x00\x80\x00\x00\x00")) != 0 {
+	if mp3.ID3v2Size([]byte("ID3\x04\x00\x00\x80\x00\x00\x00")) != 0 {
 		t.Error("id3v2Len accepts a size byte with the high bit set")
 	}
 }

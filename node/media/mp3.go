@@ -43,7 +43,7 @@ type mp3PCM struct {
 
 func openMP3(in *input) (*mp3PCM, error) {
 	head, _ := in.peek(10)
-	if n := id3v2Len(head); n > 0 {
+	if n := mp3.ID3v2Size(head); n > 0 {
 		if err := in.skip(int64(n)); err != nil {
 			return nil, fmt.Errorf("%w: mp3: ID3v2 tag past the end", ErrMalformed)
 		}

@@ -17,7 +17,7 @@ func TestMP3Resync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw = raw[id3v2Len(raw):]
+	raw = raw[mp3.ID3v2Size(raw):]
 	// Split after the 40th frame.
 	at := 0
 	for range 40 {

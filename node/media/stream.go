@@ -12,6 +12,8 @@ import (
 	"github.com/audionode/audionode/node/audio"
 	"github.com/audionode/audionode/node/dsp"
 	"github.com/audionode/audionode/node/opus"
+
+	"github.com/audionode/audionode/node/media/mp3"
 )
 
 const (
@@ -147,7 +149,7 @@ func Open(ctx context.Context, r io.Reader, opts Options) (*Stream, error) {
 
 func (s *Stream) open() error {
 	head, _ := s.in.peek(36)
-	if n := id3v2Len(head); n > 0 {
+	if n := mp3.ID3v2Size(head); n > 0 {
 		// Some taggers put ID3v2 in front of FLAC or AAC too; only MP3
 		// keeps its tag (the decoder reads gapless info from it).
 		if after, err := s.in.peek(n + 36); err == nil && !isMP3Sync(after[n:]) {
@@ -292,19 +294,6 @@ func (s *Stream) open() error {
 }
 
 // isMP3Sync reports an MPEG audio Layer III frame header at the start.
-// id3v2Len is the length of the ID3v2 tag (header, body and footer) at the
-// start of b, or 0 when there is none.
-func id3v2Len(b []byte) int {
-	if len(b) < 10 || string(b[:3]) != "ID3" || b[6]|b[7]|b[8]|b[9] >= 0x80 {
-		return 0
-	}
-	n := 10 + (int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9]))
-	if b[5]&0x10 != 0 {
-		n += 10 // footer
-	}
-	return n
-}
-
 func isMP3Sync(b []byte) bool {
 	return len(b) >= 3 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 && (b[1]>>1)&3 == 1 && b[2]>>4 != 15
 }

@@ -3,6 +3,8 @@ package media
 import (
 	"fmt"
 	"io"
+
+	"github.com/audionode/audionode/node/media/mp3"
 )
 
 const (
@@ -121,12 +123,13 @@ func (t *mpegTS) split() ([]byte, int64, bool) {
 		t.doneK++
 		return b[h.headerLen:h.frameLen], ts, true
 	case codecMP3:
-		n, spf, rate, ok := mp3FrameInfo(b)
-		if !ok || n > len(b) {
+		h, err := mp3.ParseHeader(b)
+		n := h.FrameSize
+		if err != nil || n > len(b) {
 			return nil, 0, false
 		}
 		if t.rate == 0 {
-			t.rate, t.spf = rate, spf
+			t.rate, t.spf = h.SampleRate, h.Samples
 		}
 		ts := t.donePTS + t.doneK*int64(t.spf)*tsClock/int64(t.rate)
 		t.doneOff += n

@@ -29,10 +29,10 @@ func FindFrame(b []byte) (off int, h Header, ok bool) {
 // ID3v2Size returns the length of an ID3v2 tag at the start of b
 // (header, body and footer), or 0.
 func ID3v2Size(b []byte) int {
-	if len(b) < 10 || string(b[:3]) != "ID3" {
-		return 0
+	if len(b) < 10 || string(b[:3]) != "ID3" || b[6]|b[7]|b[8]|b[9] >= 0x80 {
+		return 0 // not a tag: the size is syncsafe
 	}
-	n := int(b[6]&0x7F)<<21 | int(b[7]&0x7F)<<14 | int(b[8]&0x7F)<<7 | int(b[9]&0x7F)
+	n := int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9])
 	n += 10
 	if b[5]&0x10 != 0 {
 		n += 10
