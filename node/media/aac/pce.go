@@ -5,8 +5,14 @@ import "fmt"
 // pce is a program_config_element (ISO 14496-3 §4.4.1.1), reduced to what
 // the downmix needs.
 type pce struct {
-	front, side, back []pceElem
+	front, side, back pceList
 	lfe               int
+}
+
+// pceList holds up to 15 elements (4-bit counts) without allocating.
+type pceList struct {
+	n    int
+	elem [15]pceElem
 }
 
 type pceElem struct {
@@ -16,8 +22,8 @@ type pceElem struct {
 
 func (p pce) channels() int {
 	n := p.lfe
-	for _, l := range [][]pceElem{p.front, p.side, p.back} {
-		for _, e := range l {
+	for _, l := range [...]*pceList{&p.front, &p.side, &p.back} {
+		for _, e := range l.elem[:l.n] {
 			n++
 			if e.cpe {
 				n++
@@ -45,17 +51,16 @@ func parsePCE(br *bitReader) (pce, error) {
 	if br.read1() {
 		br.skip(3) // matrix mixdown
 	}
-	readElems := func(n int) []pceElem {
-		l := make([]pceElem, n)
-		for i := range l {
-			l[i].cpe = br.read1()
-			l[i].tag = int(br.read(4))
+	for _, l := range [...]struct {
+		list *pceList
+		n    int
+	}{{&p.front, nf}, {&p.side, ns}, {&p.back, nb}} {
+		l.list.n = l.n
+		for i := range l.n {
+			l.list.elem[i].cpe = br.read1()
+			l.list.elem[i].tag = int(br.read(4))
 		}
-		return l
 	}
-	p.front = readElems(nf)
-	p.side = readElems(ns)
-	p.back = readElems(nb)
 	p.lfe = nl
 	br.skip(4*nl + 4*na + 5*nc)
 	br.align()

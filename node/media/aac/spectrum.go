@@ -1,0 +1,166 @@
+package aac
+
+import (
+	"fmt"
+	"math"
+)
+
+// bookInfo describes spectral codebooks 1–11 (ISO 14496-3 Table 4.152):
+// values per codeword, whether values carry their sign inside the index,
+// and the radix of the index (largest absolute value + 1, doubled minus one
+// for signed books).
+type bookInfo struct {
+	dim    int
+	signed bool
+	mod    int
+}
+
+var books = [12]bookInfo{
+	{},
+	{4, true, 3}, {4, true, 3}, {4, false, 3}, {4, false, 3},
+	{2, true, 9}, {2, true, 9}, {2, false, 8}, {2, false, 8},
+	{2, false, 13}, {2, false, 13}, {2, false, 17},
+}
+
+// spectralTables holds the decoders for codebooks 1–11; a nil entry is a
+// codebook this package does not have, which Decode reports as
+// ErrUnsupported.
+var spectralTables [12]*huffTable
+
+func init() {
+	for i, codes := range spectralCodes {
+		if len(codes) > 0 {
+			spectralTables[i] = mustTable(codes)
+		}
+	}
+}
+
+// pow43 is |q|^(4/3) for every quantised magnitude the syntax can carry
+// (escape values reach 8191).
+var pow43 [8192]float32
+
+// sfGain is 2^(0.25·(sf−100)) for scale factors 0..255.
+var sfGain [256]float32
+
+func init() {
+	for i := range pow43 {
+		pow43[i] = float32(math.Pow(float64(i), 4.0/3))
+	}
+	for i := range sfGain {
+		sfGain[i] = float32(math.Pow(2, 0.25*float64(i-100)))
+	}
+}
+
+// readSpectrum reads spectral_data and writes dequantised, scaled
+// coefficients (window order) to c.spec. Pulses are added to the
+// quantised values first, as the standard orders it.
+func (c *ics) readSpectrum(br *bitReader) error {
+	clear(c.spec[:])
+	var vals [4]int
+	win := 0
+	for g := 0; g < c.info.numGroups; g++ {
+		for k := 0; k < c.info.maxSfb; k++ {
+			cb := int(c.cb[g][k])
+			if cb == zeroHCB || cb >= noiseHCB {
+				continue
+			}
+			t := spectralTables[cb]
+			if t == nil {
+				return fmt.Errorf("%w: spectral codebook %d is not implemented", ErrUnsupported, cb)
+			}
+			bk := books[cb]
+			lo, hi := int(c.info.swb[k]), int(c.info.swb[k+1])
+			for w := win; w < win+c.info.groupLen[g]; w++ {
+				out := c.spec[w*128:]
+				if c.info.numWindows == 1 {
+					out = c.spec[:]
+				}
+				for i := lo; i < hi; i += bk.dim {
+					idx := t.decode(br)
+					if idx < 0 {
+						return fmt.Errorf("%w: bad codeword in codebook %d", ErrMalformed, cb)
+					}
+					for j := bk.dim - 1; j >= 0; j-- {
+						vals[j] = idx % bk.mod
+						idx /= bk.mod
+					}
+					for j := 0; j < bk.dim; j++ {
+						if bk.signed {
+							vals[j] -= bk.mod / 2
+						} else if vals[j] != 0 && br.read1() {
+							vals[j] = -vals[j]
+						}
+					}
+					if cb == escHCB {
+						for j := 0; j < 2; j++ {
+							if vals[j] != 16 && vals[j] != -16 {
+								continue
+							}
+							n := 0
+							for br.read1() {
+								n++
+								if n > 8 {
+									return fmt.Errorf("%w: escape prefix too long", ErrMalformed)
+								}
+							}
+							v := 1<<(n+4) + int(br.read(n+4))
+							if vals[j] < 0 {
+								v = -v
+							}
+							vals[j] = v
+						}
+					}
+					for j := 0; j < bk.dim; j++ {
+						out[i+j] = float32(vals[j]) // quantised for now
+					}
+				}
+			}
+			if br.overrun() {
+				return fmt.Errorf("%w: access unit ends in spectral data", ErrMalformed)
+			}
+		}
+		win += c.info.groupLen[g]
+	}
+	if c.pulse.present {
+		for i := 0; i < c.pulse.n; i++ {
+			k := c.pulse.offset[i]
+			if c.spec[k] > 0 {
+				c.spec[k] += float32(c.pulse.amp[i])
+			} else {
+				c.spec[k] -= float32(c.pulse.amp[i])
+			}
+		}
+	}
+	// Dequantise and scale.
+	win = 0
+	for g := 0; g < c.info.numGroups; g++ {
+		for k := 0; k < c.info.maxSfb; k++ {
+			cb := int(c.cb[g][k])
+			if cb == zeroHCB || cb >= noiseHCB {
+				continue
+			}
+			gain := sfGain[c.sf[g][k]]
+			lo, hi := int(c.info.swb[k]), int(c.info.swb[k+1])
+			for w := win; w < win+c.info.groupLen[g]; w++ {
+				out := c.spec[w*128:]
+				if c.info.numWindows == 1 {
+					out = c.spec[:]
+				}
+				for i := lo; i < hi; i++ {
+					q := out[i]
+					a := int(q)
+					if a < 0 {
+						a = -a
+					}
+					v := pow43[min(a, len(pow43)-1)] * gain
+					if q < 0 {
+						v = -v
+					}
+					out[i] = v
+				}
+			}
+		}
+		win += c.info.groupLen[g]
+	}
+	return nil
+}
