@@ -68,7 +68,7 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 	clear(d.mixL[:])
 	clear(d.mixR[:])
 	br := bitReader{buf: au}
-	nch := 0      // channels decoded so far in this block
+	nch := 0 // channels decoded so far in this block
 	nSCE, nCPE := 0, 0
 	for {
 		id := int(br.read(3))
