@@ -315,7 +315,7 @@ func TestSyntaxRoundTrip(t *testing.T) {
 							rv = lv * sign * math.Pow(2, -0.25*float64(r.sf[g][k]))
 						case zeroHCB:
 							if ms {
-								lv, rv = lv, lv
+								rv = lv // m+0, m-0
 							}
 						default:
 							rv = dequant(r.q[i], r.sf[g][k])
