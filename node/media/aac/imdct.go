@@ -57,13 +57,13 @@ func (t *imdct) transform(in, out []float32) {
 
 // fft is an in-place radix-2 complex FFT (forward, e^{-i}).
 type fft struct {
-	n    int
-	rev  []uint16
-	twid []complex64
+	n     int
+	rev   []uint16
+	stage []complex64 // stage[h+j] = e^{-iπj/h} for the stage of half-size h
 }
 
 func newFFT(n int) fft {
-	f := fft{n: n, rev: make([]uint16, n), twid: make([]complex64, n/2)}
+	f := fft{n: n, rev: make([]uint16, n), stage: make([]complex64, n)}
 	bitsN := 0
 	for 1<<bitsN < n {
 		bitsN++
@@ -77,9 +77,11 @@ func newFFT(n int) fft {
 		}
 		f.rev[i] = uint16(r)
 	}
-	for i := range f.twid {
-		a := -2 * math.Pi * float64(i) / float64(n)
-		f.twid[i] = complex(float32(math.Cos(a)), float32(math.Sin(a)))
+	for h := 1; h < n; h <<= 1 {
+		for j := 0; j < h; j++ {
+			a := -math.Pi * float64(j) / float64(h)
+			f.stage[h+j] = complex(float32(math.Cos(a)), float32(math.Sin(a)))
+		}
 	}
 	return f
 }
@@ -91,15 +93,22 @@ func (f *fft) transform(x []complex64) {
 			x[i], x[r] = x[r], x[i]
 		}
 	}
-	for size := 2; size <= f.n; size <<= 1 {
+	// First stage needs no multiplications.
+	for i := 0; i+1 < f.n; i += 2 {
+		a, b := x[i], x[i+1]
+		x[i], x[i+1] = a+b, a-b
+	}
+	for size := 4; size <= f.n; size <<= 1 {
 		half := size / 2
-		step := f.n / size
+		tw := f.stage[half:size] // this stage's twiddles, contiguous
 		for start := 0; start < f.n; start += size {
-			blk := x[start : start+size]
-			for j := 0; j < half; j++ {
-				w := f.twid[j*step]
-				a, b := blk[j], blk[j+half]*w
-				blk[j], blk[j+half] = a+b, a-b
+			lo, hi := x[start:start+half], x[start+half:start+size]
+			for j, w := range tw {
+				a := lo[j]
+				wr, wi := real(w), imag(w)
+				br, bi := real(hi[j]), imag(hi[j])
+				b := complex(br*wr-bi*wi, br*wi+bi*wr)
+				lo[j], hi[j] = a+b, a-b
 			}
 		}
 	}

@@ -27,7 +27,29 @@ var books = [12]bookInfo{
 // ErrUnsupported.
 var spectralTables [12]*huffTable
 
+// unpack holds each codebook index's values (signed books already offset),
+// so decoding needs no divisions.
+var unpack [12][][4]int8
+
 func init() {
+	for cb := 1; cb < len(books); cb++ {
+		bk := books[cb]
+		n := 1
+		for range bk.dim {
+			n *= bk.mod
+		}
+		unpack[cb] = make([][4]int8, n)
+		for idx := range n {
+			v := idx
+			for j := bk.dim - 1; j >= 0; j-- {
+				unpack[cb][idx][j] = int8(v % bk.mod)
+				if bk.signed {
+					unpack[cb][idx][j] -= int8(bk.mod / 2)
+				}
+				v /= bk.mod
+			}
+		}
+	}
 	for i, codes := range spectralCodes {
 		if len(codes) > 0 {
 			spectralTables[i] = mustTable(codes)
@@ -69,6 +91,7 @@ func (c *ics) readSpectrum(br *bitReader) error {
 				return fmt.Errorf("%w: spectral codebook %d is not implemented", ErrUnsupported, cb)
 			}
 			bk := books[cb]
+			up := unpack[cb]
 			lo, hi := int(c.info.swb[k]), int(c.info.swb[k+1])
 			for w := win; w < win+c.info.groupLen[g]; w++ {
 				out := c.spec[w*128:]
@@ -77,17 +100,13 @@ func (c *ics) readSpectrum(br *bitReader) error {
 				}
 				for i := lo; i < hi; i += bk.dim {
 					idx := t.decode(br)
-					if idx < 0 {
+					if idx < 0 || idx >= len(up) {
 						return fmt.Errorf("%w: bad codeword in codebook %d", ErrMalformed, cb)
 					}
-					for j := bk.dim - 1; j >= 0; j-- {
-						vals[j] = idx % bk.mod
-						idx /= bk.mod
-					}
+					u := &up[idx]
 					for j := 0; j < bk.dim; j++ {
-						if bk.signed {
-							vals[j] -= bk.mod / 2
-						} else if vals[j] != 0 && br.read1() {
+						vals[j] = int(u[j])
+						if !bk.signed && vals[j] != 0 && br.read1() {
 							vals[j] = -vals[j]
 						}
 					}
