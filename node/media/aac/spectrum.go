@@ -141,8 +141,20 @@ func (c *ics) readSpectrum(br *bitReader) error {
 		win += c.info.groupLen[g]
 	}
 	if c.pulse.present {
+		band := 0
 		for i := 0; i < c.pulse.n; i++ {
 			k := c.pulse.offset[i]
+			for band+1 < len(c.info.swb) && int(c.info.swb[band+1]) <= k {
+				band++
+			}
+			// Pulses only add to coded bands (zero, noise and intensity
+			// bands have no quantised values to correct).
+			if band >= c.info.maxSfb {
+				continue
+			}
+			if cb := c.cb[0][band]; cb == zeroHCB || cb >= noiseHCB {
+				continue
+			}
 			if c.spec[k] > 0 {
 				c.spec[k] += float32(c.pulse.amp[i])
 			} else {
