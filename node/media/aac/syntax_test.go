@@ -74,9 +74,11 @@ func booksInfo(cb int) bookInfo { return books[cb] }
 var lav = [12]int{0, 1, 1, 2, 2, 4, 4, 7, 7, 12, 12, 600}
 
 type testChannel struct {
-	cb [8][maxBands]uint8
-	sf [8][maxBands]int
-	q  [1024]int // quantised values, window order
+	cb    [8][maxBands]uint8
+	sf    [8][maxBands]int
+	q     [1024]int // quantised values, window order
+	pulse []uint32  // pulse_data fields after the present bit: count-1, start band, (offset, amp)...
+	tns   func(w *bitWriter)
 }
 
 // encodeICS writes global_gain .. spectral_data (no ics_info).
@@ -92,11 +94,19 @@ func encodeICS(w *bitWriter, info *icsInfo, ch *testChannel, tb [12][]huffCode) 
 			}
 		}
 	}
-	sf, is := 100, 0
+	sf, is, noise, firstNoise := 100, 0, 100-90, true
 	for g := 0; g < info.numGroups; g++ {
 		for k := 0; k < info.maxSfb; k++ {
 			switch ch.cb[g][k] {
 			case zeroHCB:
+			case noiseHCB:
+				if firstNoise {
+					w.put(uint32(ch.sf[g][k]-noise+256), 9)
+					firstNoise = false
+				} else {
+					w.putCode(scalefactorBook()[ch.sf[g][k]-noise+60])
+				}
+				noise = ch.sf[g][k]
 			case intensityHCB, intensityHCB2:
 				w.putCode(scalefactorBook()[ch.sf[g][k]-is+60])
 				is = ch.sf[g][k]
@@ -106,7 +116,24 @@ func encodeICS(w *bitWriter, info *icsInfo, ch *testChannel, tb [12][]huffCode) 
 			}
 		}
 	}
-	w.put(0, 3) // no pulse, TNS or gain control
+	if ch.pulse != nil {
+		w.put(1, 1)
+		w.put(ch.pulse[0], 2)
+		w.put(ch.pulse[1], 6)
+		for i := 2; i < len(ch.pulse); i += 2 {
+			w.put(ch.pulse[i], 5)
+			w.put(ch.pulse[i+1], 4)
+		}
+	} else {
+		w.put(0, 1)
+	}
+	if ch.tns != nil {
+		w.put(1, 1)
+		ch.tns(w)
+	} else {
+		w.put(0, 1)
+	}
+	w.put(0, 1) // no gain control
 	win := 0
 	for g := 0; g < info.numGroups; g++ {
 		for k := 0; k < info.maxSfb; k++ {
