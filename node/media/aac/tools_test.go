@@ -95,3 +95,88 @@ func TestPNSAndPulse(t *testing.T) {
 		}
 	}
 }
+
+// TestTNS checks one order-3 filter in each direction against a plain
+// float64 evaluation of §4.6.9.3: reflection coefficients from the 4-bit
+// indices, step-up to LPC, all-pole filtering over the bands the filter
+// covers, limited by max_sfb (40 here) below tns_max_bands (42 at 44.1 kHz).
+func TestTNS(t *testing.T) {
+	for _, down := range []bool{false, true} {
+		tb := withMadeUpBooks(t)
+		d := newTestDecoder(t)
+		ch := &testChannel{}
+		const maxSfb = 40
+		info := testInfo(d, onlyLong, 0, maxSfb)
+		for k := 0; k < maxSfb; k++ {
+			ch.cb[0][k] = 5
+			ch.sf[0][k] = 100
+		}
+		for i := 0; i < int(info.swb[maxSfb]); i++ {
+			ch.q[i] = (i*7)%9 - 4
+		}
+		idx := []int{3, -2, 1}
+		ch.tns = func(w *bitWriter) {
+			w.put(1, 2)  // n_filt
+			w.put(1, 1)  // coef_res: 4-bit coefficients
+			w.put(20, 6) // length in bands, from the top (49)
+			w.put(3, 5)  // order
+			w.put(b2u(down), 1)
+			w.put(0, 1) // no compression
+			for _, v := range idx {
+				w.put(uint32(v)&15, 4)
+			}
+		}
+		var w bitWriter
+		w.put(idSCE, 3)
+		w.put(0, 4)
+		au := encodeSCEBody(&w, &info, ch, tb)
+		if _, err := d.Decode(au, make([]float32, 2048)); err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float64, 1024)
+		for i := range x {
+			x[i] = dequant(ch.q[i], 100)
+		}
+		k := make([]float64, 3)
+		for i, v := range idx {
+			if v >= 0 {
+				k[i] = math.Sin(float64(v) / ((8 - 0.5) / (math.Pi / 2)))
+			} else {
+				k[i] = math.Sin(float64(v) / ((8 + 0.5) / (math.Pi / 2)))
+			}
+		}
+		a := []float64{1}
+		for m := 1; m <= 3; m++ {
+			next := make([]float64, m+1)
+			next[0] = 1
+			for i := 1; i < m; i++ {
+				next[i] = a[i] + k[m-1]*a[m-i]
+			}
+			next[m] = k[m-1]
+			a = next
+		}
+		start, end := int(info.swb[29]), int(info.swb[40])
+		want := append([]float64(nil), x...)
+		order := make([]int, 0, end-start)
+		for i := start; i < end; i++ {
+			order = append(order, i)
+		}
+		if down {
+			for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+				order[i], order[j] = order[j], order[i]
+			}
+		}
+		for n, pos := range order {
+			y := x[pos]
+			for i := 1; i <= 3 && n-i >= 0; i++ {
+				y -= a[i] * want[order[n-i]]
+			}
+			want[pos] = y
+		}
+		for i := range want {
+			if g := float64(d.ics[0].spec[i]); math.Abs(g-want[i]) > 1e-4*(1+math.Abs(want[i])) {
+				t.Fatalf("down=%v bin %d: %v, want %v", down, i, g, want[i])
+			}
+		}
+	}
+}
