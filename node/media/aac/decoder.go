@@ -89,7 +89,7 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 				return 0, err
 			}
 			d.pns(c, nil, 0)
-			gl, gr := d.sceGains(id == idLFE, nSCE)
+			gl, gr := d.sceGains(id == idLFE)
 			d.output(c, nch, gl, gr)
 			nch++
 			if id == idSCE {
@@ -103,12 +103,9 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 			if err := d.readCPE(&br); err != nil {
 				return 0, err
 			}
-			g := float32(1)
-			if nCPE > 0 || nSCE > 0 {
+			g := float32(1) // the first pair is the front
+			if nCPE > 0 {
 				g = surroundGain
-			}
-			if nCPE == 0 {
-				g = 1
 			}
 			d.output(&d.ics[0], nch, g, 0)
 			d.output(&d.ics[1], nch+1, 0, g)
@@ -147,6 +144,9 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 		return 0, fmt.Errorf("%w: raw_data_block with no audio channel", ErrMalformed)
 	}
 	norm := float32(1.0 / 32768)
+	if nch == 1 && nSCE == 1 && d.cfg.Channels != 1 {
+		norm /= surroundGain // a lone SCE (PCE-configured mono) was mixed as a centre
+	}
 	if nch > 2 {
 		norm /= 1 + 2*surroundGain // front + centre + surround on each side
 	}
@@ -160,15 +160,13 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 // surroundGain is −3 dB, the BS.775 gain for centre and surround channels.
 const surroundGain = math.Sqrt2 / 2
 
-// sceGains maps a single channel to the two sides: alone it is mono, the
-// first SCE beside other channels is the centre, a later one a back centre.
-func (d *Decoder) sceGains(lfe bool, nSCE int) (float32, float32) {
+// sceGains maps a single channel to the two sides: in a mono stream both
+// sides get it whole; otherwise it is a centre (or back centre), −3 dB each.
+func (d *Decoder) sceGains(lfe bool) (float32, float32) {
 	switch {
 	case lfe:
 		return 0, 0
-	case d.cfg.Channels <= 1 && d.cfg.ChannelConfig != 0:
-		return 1, 1
-	case d.cfg.ChannelConfig == 0 && nSCE == 0 && d.cfg.Channels == 1:
+	case d.cfg.Channels == 1:
 		return 1, 1
 	}
 	return surroundGain, surroundGain
