@@ -1,5 +1,7 @@
 package aac
 
+import "encoding/binary"
+
 // bitReader reads MSB-first. Reads past the end return zero bits and are
 // detected afterwards with overrun, so parsers check once per element
 // instead of at every field.
@@ -12,10 +14,8 @@ type bitReader struct {
 func (br *bitReader) peek(n int) uint32 {
 	i := br.pos >> 3
 	var v uint64
-	if i+8 <= len(br.buf) {
-		b := br.buf[i : i+8]
-		v = uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
-			uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+	if i >= 0 && i+8 <= len(br.buf) {
+		v = binary.BigEndian.Uint64(br.buf[i:]) // one load
 	} else {
 		for k := 0; k < 8; k++ {
 			v <<= 8

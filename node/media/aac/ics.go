@@ -22,6 +22,7 @@ type ics struct {
 	pulse      pulseData
 	tns        tnsData
 	spec       [1024]float32 // window order: short window w at 128*w
+	q          [1024]int16   // quantised values of coded bands, for pulses
 }
 
 type icsInfo struct {

@@ -92,11 +92,14 @@ func (c *ics) readSpectrum(br *bitReader) error {
 			}
 			bk := books[cb]
 			up := unpack[cb]
+			gain := sfGain[c.sf[g][k]]
 			lo, hi := int(c.info.swb[k]), int(c.info.swb[k+1])
 			for w := win; w < win+c.info.groupLen[g]; w++ {
 				out := c.spec[w*128:]
+				base := w * 128
 				if c.info.numWindows == 1 {
 					out = c.spec[:]
+					base = 0
 				}
 				for i := lo; i < hi; i += bk.dim {
 					idx := t.decode(br)
@@ -130,7 +133,13 @@ func (c *ics) readSpectrum(br *bitReader) error {
 						}
 					}
 					for j := 0; j < bk.dim; j++ {
-						out[i+j] = float32(vals[j]) // quantised for now
+						v := vals[j]
+						c.q[base+i+j] = int16(v)
+						f := pow43[min(abs(v), len(pow43)-1)] * gain
+						if v < 0 {
+							f = -f
+						}
+						out[i+j] = f
 					}
 				}
 			}
@@ -155,43 +164,26 @@ func (c *ics) readSpectrum(br *bitReader) error {
 			if cb := c.cb[0][band]; cb == zeroHCB || cb >= noiseHCB {
 				continue
 			}
-			if c.spec[k] > 0 {
-				c.spec[k] += float32(c.pulse.amp[i])
+			q := int(c.q[k])
+			if q > 0 {
+				q += c.pulse.amp[i]
 			} else {
-				c.spec[k] -= float32(c.pulse.amp[i])
+				q -= c.pulse.amp[i]
 			}
+			c.q[k] = int16(q)
+			f := pow43[min(abs(q), len(pow43)-1)] * sfGain[c.sf[0][band]]
+			if q < 0 {
+				f = -f
+			}
+			c.spec[k] = f
 		}
-	}
-	// Dequantise and scale.
-	win = 0
-	for g := 0; g < c.info.numGroups; g++ {
-		for k := 0; k < c.info.maxSfb; k++ {
-			cb := int(c.cb[g][k])
-			if cb == zeroHCB || cb >= noiseHCB {
-				continue
-			}
-			gain := sfGain[c.sf[g][k]]
-			lo, hi := int(c.info.swb[k]), int(c.info.swb[k+1])
-			for w := win; w < win+c.info.groupLen[g]; w++ {
-				out := c.spec[w*128:]
-				if c.info.numWindows == 1 {
-					out = c.spec[:]
-				}
-				for i := lo; i < hi; i++ {
-					q := out[i]
-					a := int(q)
-					if a < 0 {
-						a = -a
-					}
-					v := pow43[min(a, len(pow43)-1)] * gain
-					if q < 0 {
-						v = -v
-					}
-					out[i] = v
-				}
-			}
-		}
-		win += c.info.groupLen[g]
 	}
 	return nil
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -182,13 +182,6 @@ func encodeICS(w *bitWriter, info *icsInfo, ch *testChannel, tb [12][]huffCode) 
 	}
 }
 
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
 func b2u(b bool) uint32 {
 	if b {
 		return 1
