@@ -107,10 +107,27 @@ func (c *ics) readSpectrum(br *bitReader) error {
 						return fmt.Errorf("%w: bad codeword in codebook %d", ErrMalformed, cb)
 					}
 					u := &up[idx]
-					for j := 0; j < bk.dim; j++ {
-						vals[j] = int(u[j])
-						if !bk.signed && vals[j] != 0 && br.read1() {
-							vals[j] = -vals[j]
+					if bk.signed {
+						for j := 0; j < bk.dim; j++ {
+							vals[j] = int(u[j])
+						}
+					} else {
+						// Sign bits of the non-zero values follow, read at once.
+						nz := 0
+						for j := 0; j < bk.dim; j++ {
+							if u[j] != 0 {
+								nz++
+							}
+						}
+						signs := br.read(nz) << uint(32-nz)
+						for j := 0; j < bk.dim; j++ {
+							vals[j] = int(u[j])
+							if u[j] != 0 {
+								if signs&(1<<31) != 0 {
+									vals[j] = -vals[j]
+								}
+								signs <<= 1
+							}
 						}
 					}
 					if cb == escHCB {
