@@ -73,7 +73,7 @@ func (d *Decoder) stereo(l, r *ics, msMask int) {
 					for i := range rs {
 						rs[i] = ls[i] * scale
 					}
-				case ms && rcb != noiseHCB && l.cb[g][k] != noiseHCB:
+				case ms && rcb < noiseHCB && l.cb[g][k] < noiseHCB:
 					for i := range ls {
 						m, s := ls[i], rs[i]
 						ls[i], rs[i] = m+s, m-s
