@@ -32,6 +32,10 @@ type Decoder struct {
 	mixL    [1024]float32
 	mixR    [1024]float32
 	noise   uint32 // PNS random state
+
+	// channelOut, when set (tests), sees each channel before the downmix,
+	// in element order, scaled like the output.
+	channelOut func(ch int, pcm []float32)
 }
 
 // NewDecoder returns a decoder for c; every work buffer is allocated here.
@@ -176,6 +180,9 @@ func (d *Decoder) sceGains(lfe bool) (float32, float32) {
 func (d *Decoder) output(c *ics, ch int, gl, gr float32) {
 	d.applyTNS(c)
 	d.fb.synth(&d.ch[ch], c.spec[:], c.info.seq, c.info.shape, d.pcm[:])
+	if d.channelOut != nil {
+		d.channelOut(ch, d.pcm[:])
+	}
 	if gl != 0 {
 		for i, v := range d.pcm {
 			d.mixL[i] += v * gl

@@ -281,3 +281,58 @@ func dominant(x []float64, rate int) float64 {
 	}
 	return bestF
 }
+
+// TestSurroundChannels compares each 5.1 channel before the downmix with
+// ffmpeg's 6-channel decode (ffmpeg order FL FR FC LFE BL BR; ours follows
+// the elements: C, L, R, Ls, Rs, LFE).
+func TestSurroundChannels(t *testing.T) {
+	path := fixturePath(t, "surround.aac")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, aus := splitADTS(t, b)
+	d, err := NewDecoder(hs[0].Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chans [6][]float32
+	d.channelOut = func(ch int, pcm []float32) {
+		for _, v := range pcm {
+			chans[ch] = append(chans[ch], v/32768)
+		}
+	}
+	dst := make([]float32, 2048)
+	for i, au := range aus {
+		if _, err := d.Decode(au, dst); errors.Is(err, ErrUnsupported) {
+			t.Skipf("frame %d: %v", i, err)
+		} else if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+	}
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "f32le", "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := [6]int{2, 0, 1, 4, 5, 3} // ffmpeg channel i is our channel ours[i]
+	for i, o := range ours {
+		ref := make([]float32, len(out)/4/6)
+		for k := range ref {
+			ref[k] = math.Float32frombits(binary.LittleEndian.Uint32(out[4*(6*k+i):]))
+		}
+		// snr works on interleaved pairs; duplicate into stereo.
+		r2 := make([]float32, 2*len(ref))
+		g2 := make([]float32, 2*len(chans[o]))
+		for k, v := range ref {
+			r2[2*k], r2[2*k+1] = v, v
+		}
+		for k, v := range chans[o] {
+			g2[2*k], g2[2*k+1] = v, v
+		}
+		s, _ := snr(r2, g2)
+		t.Logf("ffmpeg channel %d: SNR %.1f dB", i, s)
+		if s < 80 {
+			t.Errorf("ffmpeg channel %d: SNR %.1f dB < 80", i, s)
+		}
+	}
+}
