@@ -133,3 +133,29 @@ func shortInfo(w *bitWriter, maxSfb int) {
 	w.put(uint32(maxSfb), 4)
 	w.put(0x7f, 7) // one group of eight
 }
+
+// TestDecodeBlock splits concatenated raw_data_blocks (a multi-block ADTS
+// frame without CRC) by decoding them.
+func TestDecodeBlock(t *testing.T) {
+	tb := withMadeUpBooks(t)
+	d := newTestDecoder(t)
+	rng := rand.New(rand.NewPCG(8, 8))
+	var blocks [][]byte
+	var all []byte
+	for _, seq := range []int{onlyLong, longStart, eightShort, longStop} {
+		b := randomFrame(rng, d, tb, seq)
+		blocks = append(blocks, b)
+		all = append(all, b...)
+	}
+	dst := make([]float32, 2048)
+	for i, b := range blocks {
+		n, used, err := d.DecodeBlock(all, dst)
+		if err != nil || n != 1024 || used != len(b) {
+			t.Fatalf("block %d: %d samples, %d bytes used of %d, %v", i, n, used, len(b), err)
+		}
+		all = all[used:]
+	}
+	if len(all) != 0 {
+		t.Fatalf("%d bytes left", len(all))
+	}
+}

@@ -66,8 +66,26 @@ func (d *Decoder) Reset() {
 // (centre and surrounds −3 dB, LFE dropped), normalised so the louder side's
 // gains sum to 1 as ffmpeg's -ac 2 does. len(dst) must be ≥ 2*1024.
 func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
+	n, _, err := d.DecodeBlock(au, dst)
+	return n, err
+}
+
+// DecodeBlock is Decode that also returns the bytes the raw_data_block used
+// (up to the byte alignment after END), so an ADTS frame with several
+// blocks and no CRC — where only decoding finds the boundaries — can be
+// decoded block by block.
+func (d *Decoder) DecodeBlock(au []byte, dst []float32) (int, int, error) {
+	n, br, err := d.decode(au, dst)
+	if err != nil {
+		return 0, 0, err
+	}
+	br.align()
+	return n, br.pos / 8, nil
+}
+
+func (d *Decoder) decode(au []byte, dst []float32) (int, bitReader, error) {
 	if len(dst) < 2*1024 {
-		return 0, fmt.Errorf("aac: dst holds %d values, need %d", len(dst), 2*1024)
+		return 0, bitReader{}, fmt.Errorf("aac: dst holds %d values, need %d", len(dst), 2*1024)
 	}
 	clear(d.mixL[:])
 	clear(d.mixR[:])
@@ -77,7 +95,7 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 	for {
 		id := int(br.read(3))
 		if br.overrun() {
-			return 0, fmt.Errorf("%w: raw_data_block without END", ErrMalformed)
+			return 0, br, fmt.Errorf("%w: raw_data_block without END", ErrMalformed)
 		}
 		if id == idEND {
 			break
@@ -86,11 +104,11 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 		case idSCE, idLFE:
 			br.skip(4)
 			if nch >= maxChannels {
-				return 0, fmt.Errorf("%w: more than %d channels", ErrUnsupported, maxChannels)
+				return 0, br, fmt.Errorf("%w: more than %d channels", ErrUnsupported, maxChannels)
 			}
 			c := &d.ics[0]
 			if err := d.readICS(&br, c, false); err != nil {
-				return 0, err
+				return 0, br, err
 			}
 			d.pns(c, nil, 0)
 			gl, gr := d.sceGains(id == idLFE)
@@ -102,10 +120,10 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 		case idCPE:
 			br.skip(4)
 			if nch+2 > maxChannels {
-				return 0, fmt.Errorf("%w: more than %d channels", ErrUnsupported, maxChannels)
+				return 0, br, fmt.Errorf("%w: more than %d channels", ErrUnsupported, maxChannels)
 			}
 			if err := d.readCPE(&br); err != nil {
-				return 0, err
+				return 0, br, err
 			}
 			g := float32(1) // the first pair is the front
 			if nCPE > 0 {
@@ -116,7 +134,7 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 			nch += 2
 			nCPE++
 		case idCCE:
-			return 0, fmt.Errorf("%w: coupling channel element", ErrUnsupported)
+			return 0, br, fmt.Errorf("%w: coupling channel element", ErrUnsupported)
 		case idDSE:
 			br.skip(4)
 			align := br.read1()
@@ -130,7 +148,7 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 			br.skip(8 * n)
 		case idPCE:
 			if _, err := parsePCE(&br); err != nil {
-				return 0, err
+				return 0, br, err
 			}
 		case idFIL:
 			// Fill and extension payloads (SBR among them) are skipped whole.
@@ -141,11 +159,11 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 			br.skip(8 * n)
 		}
 		if br.overrun() {
-			return 0, fmt.Errorf("%w: access unit of %d bytes is short", ErrMalformed, len(au))
+			return 0, br, fmt.Errorf("%w: access unit of %d bytes is short", ErrMalformed, len(au))
 		}
 	}
 	if nch == 0 {
-		return 0, fmt.Errorf("%w: raw_data_block with no audio channel", ErrMalformed)
+		return 0, br, fmt.Errorf("%w: raw_data_block with no audio channel", ErrMalformed)
 	}
 	norm := float32(1.0 / 32768)
 	if nch == 1 && nSCE == 1 && d.cfg.Channels != 1 {
@@ -158,7 +176,7 @@ func (d *Decoder) Decode(au []byte, dst []float32) (int, error) {
 		dst[2*i] = d.mixL[i] * norm
 		dst[2*i+1] = d.mixR[i] * norm
 	}
-	return 1024, nil
+	return 1024, br, nil
 }
 
 // surroundGain is −3 dB, the BS.775 gain for centre and surround channels.
