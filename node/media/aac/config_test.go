@@ -54,3 +54,38 @@ func TestParseADTS(t *testing.T) {
 		})
 	}
 }
+
+// TestParseConfigPCE builds an AudioSpecificConfig whose channels come from
+// a program_config_element: front SCE + CPE, back CPE, one LFE = 6.
+func TestParseConfigPCE(t *testing.T) {
+	var w bitWriter
+	w.put(2, 5)  // AAC-LC
+	w.put(4, 4)  // 44.1 kHz
+	w.put(0, 4)  // channelConfiguration 0: PCE follows
+	w.put(0, 3)  // frameLength, dependsOnCoreCoder, extension
+	w.put(0, 4)  // element_instance_tag
+	w.put(1, 2)  // object_type
+	w.put(4, 4)  // sampling_frequency_index
+	w.put(2, 4)  // front elements
+	w.put(0, 4)  // side
+	w.put(1, 4)  // back
+	w.put(1, 2)  // lfe
+	w.put(0, 3)  // assoc data
+	w.put(0, 4)  // cc
+	w.put(0, 3)  // no mixdowns
+	w.put(0, 5)  // front SCE 0
+	w.put(16, 5) // front CPE 0
+	w.put(17, 5) // back CPE 1
+	w.put(0, 4)  // lfe 0
+	for w.n%8 != 0 {
+		w.put(0, 1)
+	}
+	w.put(0, 8) // comment length
+	c, err := ParseConfig(w.b)
+	if err != nil || c.Channels != 6 || c.ChannelConfig != 0 {
+		t.Fatalf("%+v, %v", c, err)
+	}
+	if _, err := ParseConfig(w.b[:len(w.b)-2]); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("truncated PCE: %v", err)
+	}
+}
