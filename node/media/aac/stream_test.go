@@ -336,3 +336,89 @@ func TestSurroundChannels(t *testing.T) {
 		}
 	}
 }
+
+// TestScalefactorsOnFFmpegStreams parses every ffmpeg frame's first channel
+// stream up to the spectral data: section data, scale factors (through the
+// Annex scale-factor codebook), pulse and TNS data. Any error in the
+// scale-factor codebook would shift the bit position, so the fixed
+// gain_control_data_present bit (0 in AAC-LC) and the range checks would
+// fail on a good share of frames; none may.
+func TestScalefactorsOnFFmpegStreams(t *testing.T) {
+	total, withSF := 0, 0
+	for _, f := range fixtures {
+		b, err := os.ReadFile(fixturePath(t, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, aus := splitADTS(t, b)
+		d, err := NewDecoder(hs[0].Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, au := range aus {
+			br := bitReader{buf: au}
+			c := &d.ics[0]
+			id := br.read(3)
+			for id == idFIL { // ffmpeg's first frame starts with its name in a FIL
+				n := int(br.read(4))
+				if n == 15 {
+					n += int(br.read(8)) - 1
+				}
+				br.skip(8 * n)
+				id = br.read(3)
+			}
+			br.skip(4)
+			common := false
+			switch id {
+			case idSCE, idLFE:
+			case idCPE:
+				common = br.read1()
+				if common {
+					if err := d.readICSInfo(&br, &c.info); err != nil {
+						t.Fatalf("%s frame %d: %v", f.name, i, err)
+					}
+					if br.read(2) == 1 {
+						br.skip(c.info.numGroups * c.info.maxSfb)
+					}
+				}
+			default:
+				t.Fatalf("%s frame %d: first element %d", f.name, i, id)
+			}
+			c.globalGain = int(br.read(8))
+			if !common {
+				if err := d.readICSInfo(&br, &c.info); err != nil {
+					t.Fatalf("%s frame %d: %v", f.name, i, err)
+				}
+			}
+			err := c.readSections(&br)
+			if err == nil {
+				err = c.readScalefactors(&br)
+			}
+			if err == nil {
+				err = c.readPulse(&br)
+			}
+			if err == nil {
+				err = d.readTNS(&br, c)
+			}
+			if err != nil {
+				t.Fatalf("%s frame %d: %v", f.name, i, err)
+			}
+			if br.read1() {
+				t.Fatalf("%s frame %d: gain control bit set: scale factors misparsed", f.name, i)
+			}
+			total++
+			for g := 0; g < c.info.numGroups; g++ {
+				for k := 0; k < c.info.maxSfb; k++ {
+					if cb := c.cb[g][k]; cb != zeroHCB {
+						withSF++
+						g, k = c.info.numGroups, c.info.maxSfb
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d frames, %d with coded bands, parsed to the spectral data", total, withSF)
+	if withSF < total/2 {
+		t.Errorf("only %d of %d frames exercise the scale-factor codebook", withSF, total)
+	}
+}
