@@ -1,0 +1,5 @@
+//go:build race
+
+package aac
+
+const raceEnabled = true
