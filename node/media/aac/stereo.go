@@ -67,6 +67,9 @@ func (d *Decoder) stereo(l, r *ics, msMask int) {
 				switch {
 				case rcb == intensityHCB || rcb == intensityHCB2:
 					scale := float32(math.Pow(2, -0.25*float64(r.sf[g][k])))
+					// invert_intensity (§4.6.8.2.3) reads ms_used only when
+					// ms_mask_present is 1. ffmpeg's decoder also inverts
+					// every band when it is 2; we follow the standard.
 					if (rcb == intensityHCB2) != (msMask == 1 && ms) {
 						scale = -scale
 					}
