@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -782,5 +783,60 @@ func TestHLSOpusFMP4(t *testing.T) {
 	t.Logf("5→6 s step: linear %.3f s, opened at 5.5 s %.3f s", want, got)
 	if math.Abs(got-want) > 0.025 {
 		t.Errorf("opened at 5.5 s: step at %.3f s, linear %.3f s", got, want)
+	}
+}
+
+// HLS with AAC in each segment type HLS uses (MPEG-TS, packed ADTS
+// audio, fMP4): the track plays whole, every second has its tone, and
+// opening at 5.5 s lands where linear playback has the 5→6 s step.
+func TestHLSAAC(t *testing.T) {
+	src := []string{"-f", "lavfi", "-i", fmt.Sprintf("aevalsrc=%s:s=44100:d=8", stepExpr), "-c:a", "aac", "-b:a", "128k"}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"ts", []string{"-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-hls_segment_filename", "seg%03d.ts"}},
+		{"adts", []string{"-f", "segment", "-segment_time", "1", "-segment_format", "adts", "-segment_list", "vod.m3u8",
+			"-segment_list_type", "m3u8", "seg%03d.aac"}},
+		{"fmp4", []string{"-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+			"-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", "seg%03d.m4s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append(slices.Clone(src), tc.args...)
+			for i, a := range args {
+				if strings.HasPrefix(a, "seg%") || a == "vod.m3u8" { // init.mp4 is relative to the playlist
+					args[i] = filepath.Join(dir, a)
+				}
+			}
+			if tc.args[1] == "hls" {
+				args = append(args, filepath.Join(dir, "vod.m3u8"))
+			}
+			ffmpeg(t, args...)
+			srv := hlsServer(t, dir, "vod.m3u8")
+			defer srv.Close()
+			l, o := streamLoader(t)
+			if r := l.Load(context.Background(), srv.URL+"/vod.m3u8"); r.LoadType != lavalink.LoadTypeTrack || !r.Track.Info.IsSeekable || math.Abs(float64(r.Track.Info.Length)-8000) > 100 {
+				t.Fatalf("load: %+v %+v", r.Track, r.Exception)
+			}
+			linear := playAll(t, o, srv.URL+"/vod.m3u8", 0, 1000)
+			if d := len(linear) * 20; math.Abs(float64(d)-8000) > 100 {
+				t.Fatalf("played %d ms, want 8000", d)
+			}
+			pcm := decodePCM(t, linear)
+			for sec := range 7 {
+				x := chan0(pcm, 0)[(sec*1000+300)*48 : (sec*1000+700)*48]
+				if f := dominantHz(x); math.Abs(f-float64(400+100*sec)) > 5 {
+					t.Errorf("second %d: %v Hz", sec, f)
+				}
+			}
+			want := stepAt(t, pcm[5000*96:], 900) + 5.0
+			opened := playAll(t, o, srv.URL+"/vod.m3u8", 5500*time.Millisecond, 1000)
+			got := stepAt(t, decodePCM(t, opened), 900) + 5.5
+			t.Logf("5→6 s step: linear %.3f s, opened at 5.5 s %.3f s", want, got)
+			if math.Abs(got-want) > 0.025 {
+				t.Errorf("opened at 5.5 s: step at %.3f s, linear %.3f s", got, want)
+			}
+		})
 	}
 }

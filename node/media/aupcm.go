@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -58,6 +59,11 @@ func (p *auPCM) read(dst []float32) (int, error) {
 			return 0, err
 		}
 		n, err := p.dec.Decode(au, p.out)
+		if errors.Is(err, ErrUnsupported) {
+			// Valid but beyond the decoder (an AAC coupling channel, say):
+			// every unit would fail, so the track ends with the reason.
+			return 0, err
+		}
 		if err != nil || n < 0 || n > maxAUFrames {
 			// A damaged unit plays as a unit of silence: the timeline holds.
 			n = int(p.spf)

@@ -45,8 +45,6 @@ type trackInfo struct {
 
 var errMalformedASC = fmt.Errorf("%w: AudioSpecificConfig", ErrMalformed)
 
-// errNoAAC is returned for AAC tracks until an AAC decoder is wired in.
-var errNoAAC = fmt.Errorf("%w: AAC audio (no AAC decoder in this build)", ErrUnsupported)
 
 // openPayload turns a demuxed track into what Stream plays: Opus packets
 // for passthrough, or PCM from a decoder. end is the end of the track in
@@ -66,23 +64,12 @@ func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSou
 		}
 		return d, nil, nil
 	case codecAAC:
-		if newAACDecoder == nil {
-			return nil, nil, errNoAAC
-		}
-		d, err := newAACDecoder(src, info, end)
+		d, err := openAAC(src, info, end)
 		return d, nil, err
 	}
 	return nil, nil, fmt.Errorf("%w: codec %d", ErrUnsupported, info.codec)
 }
 
-// newAACDecoder is set when an AAC decoder is built in; until then AAC
-// tracks are an ErrUnsupported naming AAC. The wiring, tested against the
-// decoder on branch aac, is node/media/aacwire.go at commit 48a0f86:
-//
-//	c, err := aac.ParseConfig(info.config)
-//	d, err := aac.NewDecoder(c)
-//	return newAUPCM(src, d, info, end, 1024), nil // info.rate = c.SampleRate
-var newAACDecoder func(src auSource, info trackInfo, end int64) (pcmDecoder, error)
 
 // auOpus is the packetSource of Opus in a container with timestamps.
 type auOpus struct {

@@ -263,22 +263,6 @@ func TestMP4MoovAtEndStream(t *testing.T) {
 	}
 }
 
-// TestAACHook: until an AAC decoder is built in, AAC tracks fail clearly.
-func TestAACHook(t *testing.T) {
-	if newAACDecoder != nil {
-		t.Skip("AAC decoder present")
-	}
-	f, err := os.Open(containerMedia(t, "aac.m4a"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	_, err = Open(context.Background(), f, DefaultOptions())
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "AAC") {
-		t.Fatalf("err %v, want ErrUnsupported naming AAC", err)
-	}
-}
-
 func TestADTSPackets(t *testing.T) {
 	b, err := os.ReadFile(containerMedia(t, "tone.aac"))
 	if err != nil {
@@ -609,11 +593,12 @@ func TestContainerSniff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Open(context.Background(), bytes.NewReader(b), DefaultOptions()); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "AAC") {
-			if newAACDecoder == nil {
-				t.Errorf("%s: %v, want the AAC ErrUnsupported", name, err)
-			}
+		s, err := Open(context.Background(), bytes.NewReader(b), DefaultOptions())
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
 		}
+		s.Close()
 	}
 }
 
