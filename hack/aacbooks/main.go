@@ -87,13 +87,23 @@ type outcome struct {
 
 func main() {
 	log.SetFlags(0)
+	src, err := generate(log.Printf)
+	if err != nil {
+		log.Fatal("aacbooks: ", err)
+	}
+	os.Stdout.Write(src)
+}
+
+// generate probes every codebook and returns tab_spectral.go; logf hears
+// progress.
+func generate(logf func(string, ...any)) ([]byte, error) {
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		log.Fatal("aacbooks: ffmpeg not found on PATH")
+		return nil, errors.New("ffmpeg not found on PATH")
 	}
 	dir, err := os.MkdirTemp("", "aacbooks")
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	p := &prober{ffmpeg: ff, dir: dir}
@@ -103,13 +113,13 @@ func main() {
 	for cb := 1; cb <= 11; cb++ {
 		codes, err := p.book(cb)
 		if err != nil {
-			log.Fatalf("aacbooks: codebook %d: %v", cb, err)
+			return nil, fmt.Errorf("codebook %d: %w", cb, err)
 		}
 		writeBook(&out, cb, codes)
-		log.Printf("codebook %2d: %d codewords, longest %d bits (%d decoder runs so far)", cb, len(codes), longest(codes), p.runs)
+		logf("codebook %2d: %d codewords, longest %d bits (%d decoder runs so far)", cb, len(codes), longest(codes), p.runs)
 	}
 	out.WriteString("}\n")
-	os.Stdout.Write(out.Bytes())
+	return out.Bytes(), nil
 }
 
 type code struct {

@@ -45,7 +45,6 @@ type trackInfo struct {
 
 var errMalformedASC = fmt.Errorf("%w: AudioSpecificConfig", ErrMalformed)
 
-
 // openPayload turns a demuxed track into what Stream plays: Opus packets
 // for passthrough, or PCM from a decoder. end is the end of the track in
 // its timescale (the edit list's end when there is one), -1 when unknown.
@@ -69,7 +68,6 @@ func openPayload(src auSource, info trackInfo, end int64) (pcmDecoder, packetSou
 	}
 	return nil, nil, fmt.Errorf("%w: codec %d", ErrUnsupported, info.codec)
 }
-
 
 // auOpus is the packetSource of Opus in a container with timestamps.
 type auOpus struct {

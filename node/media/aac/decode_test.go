@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// randomFrame encodes a CPE raw_data_block with random content (made-up
-// spectral books must be installed).
+// randomFrame encodes a CPE raw_data_block with random content, its
+// spectral data coded with tb (spectralCodes).
 func randomFrame(rng *rand.Rand, d *Decoder, tb [12][]huffCode, seq int) []byte {
 	grouping := rng.Uint32() & 0x7f
 	maxSfb := 49
@@ -39,7 +39,7 @@ func TestDecodeAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	tb := withMadeUpBooks(t)
+	tb := spectralCodes
 	d := newTestDecoder(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var frames [][]byte
@@ -60,7 +60,7 @@ func TestDecodeAllocs(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	tb := withMadeUpBooks(t)
+	tb := spectralCodes
 	d := newTestDecoder(t)
 	good := randomFrame(rand.New(rand.NewPCG(5, 5)), d, tb, onlyLong)
 	sce := func(f func(w *bitWriter)) []byte {
@@ -137,7 +137,7 @@ func shortInfo(w *bitWriter, maxSfb int) {
 // TestDecodeBlock splits concatenated raw_data_blocks (a multi-block ADTS
 // frame without CRC) by decoding them.
 func TestDecodeBlock(t *testing.T) {
-	tb := withMadeUpBooks(t)
+	tb := spectralCodes
 	d := newTestDecoder(t)
 	rng := rand.New(rand.NewPCG(8, 8))
 	var blocks [][]byte

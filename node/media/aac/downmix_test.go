@@ -11,7 +11,7 @@ import (
 // mono: gains must be BS.775 (front 1, centre and surrounds −3 dB, LFE
 // dropped) divided by 1+√2, the louder side's sum.
 func TestDownmix51(t *testing.T) {
-	tb := withMadeUpBooks(t)
+	tb := spectralCodes
 	rng := rand.New(rand.NewPCG(4, 4))
 	norm := 1 / (1 + math.Sqrt2)
 	s := math.Sqrt2 / 2

@@ -36,11 +36,10 @@ func FuzzParseConfig(f *testing.F) {
 	})
 }
 
-// FuzzDecode feeds arbitrary access units to one decoder. The made-up
-// spectral books stand in while the Annex books are missing, so the fuzzer
-// reaches the spectral and stereo code.
+// FuzzDecode feeds arbitrary access units to one decoder, seeded with
+// random frames of every window sequence.
 func FuzzDecode(f *testing.F) {
-	tb := withMadeUpBooksF(f)
+	tb := spectralCodes
 	d, _ := NewDecoder(Config{ObjectType: 2, SampleRate: 44100, Channels: 2, ChannelConfig: 2})
 	rng := rand.New(rand.NewPCG(9, 9))
 	for _, seq := range []int{onlyLong, longStart, eightShort, longStop} {
@@ -55,20 +54,4 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%d samples", n)
 		}
 	})
-}
-
-func withMadeUpBooksF(f *testing.F) [12][]huffCode {
-	saved := spectralTables
-	f.Cleanup(func() { spectralTables = saved })
-	var books [12][]huffCode
-	for cb := 1; cb <= 11; cb++ {
-		bi := booksInfo(cb)
-		n := 1
-		for range bi.dim {
-			n *= bi.mod
-		}
-		books[cb] = madeUpBook(n)
-		spectralTables[cb] = mustTable(books[cb])
-	}
-	return books
 }

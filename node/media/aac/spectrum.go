@@ -22,9 +22,7 @@ var books = [12]bookInfo{
 	{2, false, 13}, {2, false, 13}, {2, false, 17},
 }
 
-// spectralTables holds the decoders for codebooks 1–11; a nil entry is a
-// codebook this package does not have, which Decode reports as
-// ErrUnsupported.
+// spectralTables holds the decoders for codebooks 1–11.
 var spectralTables [12]*huffTable
 
 // unpack holds each codebook index's values (signed books already offset),
@@ -86,10 +84,7 @@ func (c *ics) readSpectrum(br *bitReader) error {
 			if cb == zeroHCB || cb >= noiseHCB {
 				continue
 			}
-			t := spectralTables[cb]
-			if t == nil {
-				return fmt.Errorf("%w: spectral codebook %d is not implemented", ErrUnsupported, cb)
-			}
+			t := spectralTables[cb] // readSections refused codebook 12
 			bk := books[cb]
 			up := unpack[cb]
 			gain := sfGain[c.sf[g][k]]

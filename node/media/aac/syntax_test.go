@@ -9,9 +9,8 @@ import (
 
 // These tests drive the whole syntax (sections, scale factors, spectral
 // tuples, signs, escapes, grouping, M/S, intensity) with a small encoder
-// written here. Spectral codebooks are replaced by made-up complete prefix
-// codes of the right sizes, so the test does not depend on the Annex data;
-// the ffmpeg comparisons prove that.
+// written here, using the package's own spectral codebooks; the ffmpeg
+// comparisons prove those books against a reference decoder.
 
 type bitWriter struct {
 	b []byte
@@ -31,42 +30,6 @@ func (w *bitWriter) put(v uint32, nbits int) {
 }
 
 func (w *bitWriter) putCode(c huffCode) { w.put(c.code, int(c.len)) }
-
-// madeUpBook is a canonical complete prefix code with n entries.
-func madeUpBook(n int) []huffCode {
-	l := bits.Len(uint(n - 1))
-	short := 1<<l - n // entries of length l-1
-	codes := make([]huffCode, n)
-	code := uint32(0)
-	for i := range codes {
-		ln := l
-		if i < short {
-			ln = l - 1
-		}
-		if i == short && short > 0 {
-			code <<= 1
-		}
-		codes[i] = huffCode{code, uint8(ln)}
-		code++
-	}
-	return codes
-}
-
-func withMadeUpBooks(t *testing.T) [12][]huffCode {
-	saved := spectralTables
-	t.Cleanup(func() { spectralTables = saved })
-	var books [12][]huffCode
-	for cb := 1; cb <= 11; cb++ {
-		bi := booksInfo(cb)
-		n := 1
-		for range bi.dim {
-			n *= bi.mod
-		}
-		books[cb] = madeUpBook(n)
-		spectralTables[cb] = mustTable(books[cb])
-	}
-	return books
-}
 
 func booksInfo(cb int) bookInfo { return books[cb] }
 
@@ -271,7 +234,7 @@ func testInfo(d *Decoder, seq int, grouping uint32, maxSfb int) icsInfo {
 }
 
 func TestSyntaxRoundTrip(t *testing.T) {
-	tb := withMadeUpBooks(t)
+	tb := spectralCodes
 	rng := rand.New(rand.NewPCG(7, 7))
 	d, err := NewDecoder(Config{ObjectType: 2, SampleRate: 44100, Channels: 2, ChannelConfig: 2})
 	if err != nil {

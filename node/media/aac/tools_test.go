@@ -25,7 +25,7 @@ func encodeSCEBody(w *bitWriter, info *icsInfo, ch *testChannel, tb [12][]huffCo
 // 9-bit energy and later Huffman deltas, and pulses (added to coded bands
 // only).
 func TestPNSAndPulse(t *testing.T) {
-	tb := withMadeUpBooks(t)
+	tb := spectralCodes
 	d := newTestDecoder(t)
 	ch := &testChannel{}
 	cbs := []uint8{1, 1, noiseHCB, noiseHCB, noiseHCB, 7, zeroHCB, 11, noiseHCB, 11}
@@ -102,7 +102,7 @@ func TestPNSAndPulse(t *testing.T) {
 // covers, limited by max_sfb (40 here) below tns_max_bands (42 at 44.1 kHz).
 func TestTNS(t *testing.T) {
 	for _, down := range []bool{false, true} {
-		tb := withMadeUpBooks(t)
+		tb := spectralCodes
 		d := newTestDecoder(t)
 		ch := &testChannel{}
 		const maxSfb = 40
