@@ -376,28 +376,12 @@ func TestHLSVODPlaybackAndSeek(t *testing.T) {
 		}
 	}
 	linear := playAll(t, o, srv.URL+"/vod.m3u8", 0, 1000)
-	if d := len(linear) * 20; math.Abs(float64(d)-8000) > 100 {
-		t.Fatalf("played %d ms, want 8000", d)
-	}
-	pcm := decodePCM(t, linear)
-	for sec := range 7 {
-		x := chan0(pcm, 0)[(sec*1000+300)*48 : (sec*1000+700)*48]
-		if f := dominantHz(x); math.Abs(f-float64(400+100*sec)) > 5 {
-			t.Errorf("second %d: %v Hz", sec, f)
-		}
-	}
+	// 5→6 s happens at the same track time whether playback started at 0,
+	// opened at 5.5 s, or sought to 5.5 s.
+	want := checkStepTrack(t, o, srv.URL+"/vod.m3u8", linear, 20*time.Millisecond)
 	// The master playlist plays its audio rendition: the same bytes.
 	if m := playAll(t, o, srv.URL+"/master.m3u8", 0, 1000); len(m) != len(linear) || !bytes.Equal(m[100], linear[100]) {
 		t.Errorf("master: %d frames", len(m))
-	}
-	// 5→6 s happens at the same track time whether playback started at 0,
-	// opened at 5.5 s, or sought to 5.5 s.
-	want := stepAt(t, pcm[5000*96:], 900) + 5.0
-	opened := playAll(t, o, srv.URL+"/vod.m3u8", 5500*time.Millisecond, 1000)
-	got := stepAt(t, decodePCM(t, opened), 900) + 5.5
-	t.Logf("5→6 s step: linear %.3f s, opened at 5.5 s %.3f s", want, got)
-	if math.Abs(got-want) > 0.020 {
-		t.Errorf("opened at 5.5 s: step at %.3f s, linear %.3f s", got, want)
 	}
 	s, err := o.Open(context.Background(), lavalink.Track{Info: lavalink.TrackInfo{SourceName: "http", Identifier: srv.URL + "/vod.m3u8"}}, 0)
 	if err != nil {
@@ -408,7 +392,7 @@ func TestHLSVODPlaybackAndSeek(t *testing.T) {
 	if err := s.Seek(5500 * time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	got = stepAt(t, decodePCM(t, readFrames(t, s, 1000)), 900) + 5.5
+	got := stepAt(t, decodePCM(t, readFrames(t, s, 1000)), 900) + 5.5
 	t.Logf("5→6 s step after a seek to 5.5 s: %.3f s", got)
 	if math.Abs(got-want) > 0.020 {
 		t.Errorf("sought to 5.5 s: step at %.3f s, linear %.3f s", got, want)
@@ -771,19 +755,36 @@ func TestHLSOpusFMP4(t *testing.T) {
 	frames := readFrames(t, s, 1000)
 	passed := s.(interface{ Passthrough() bool }).Passthrough()
 	s.Close()
-	if d := len(frames) * 20; math.Abs(float64(d)-8000) > 100 {
-		t.Fatalf("played %d ms, want 8000", d)
-	}
 	if !passed {
 		t.Error("Opus HLS was not passed through")
 	}
-	want := stepAt(t, decodePCM(t, frames)[5000*96:], 900) + 5.0
-	opened := playAll(t, o, srv.URL+"/vod.m3u8", 5500*time.Millisecond, 1000)
+	checkStepTrack(t, o, srv.URL+"/vod.m3u8", frames, 25*time.Millisecond)
+}
+
+// checkStepTrack checks a track of stepExpr whose frames from the start
+// are linear: 8 s long, each second's tone, and opened at 5.5 s the 5→6 s
+// step comes where linear playback has it, within tol. It returns that
+// step's track time in linear playback.
+func checkStepTrack(t *testing.T, o *mediaOpener, link string, linear [][]byte, tol time.Duration) float64 {
+	t.Helper()
+	if d := len(linear) * 20; math.Abs(float64(d)-8000) > 100 {
+		t.Fatalf("played %d ms, want 8000", d)
+	}
+	pcm := decodePCM(t, linear)
+	for sec := range 7 {
+		x := chan0(pcm, 0)[(sec*1000+300)*48 : (sec*1000+700)*48]
+		if f := dominantHz(x); math.Abs(f-float64(400+100*sec)) > 5 {
+			t.Errorf("second %d: %v Hz", sec, f)
+		}
+	}
+	want := stepAt(t, pcm[5000*96:], 900) + 5.0
+	opened := playAll(t, o, link, 5500*time.Millisecond, 1000)
 	got := stepAt(t, decodePCM(t, opened), 900) + 5.5
 	t.Logf("5→6 s step: linear %.3f s, opened at 5.5 s %.3f s", want, got)
-	if math.Abs(got-want) > 0.025 {
+	if math.Abs(got-want) > tol.Seconds() {
 		t.Errorf("opened at 5.5 s: step at %.3f s, linear %.3f s", got, want)
 	}
+	return want
 }
 
 // HLS with AAC in each segment type HLS uses (MPEG-TS, packed ADTS
@@ -820,23 +821,7 @@ func TestHLSAAC(t *testing.T) {
 				t.Fatalf("load: %+v %+v", r.Track, r.Exception)
 			}
 			linear := playAll(t, o, srv.URL+"/vod.m3u8", 0, 1000)
-			if d := len(linear) * 20; math.Abs(float64(d)-8000) > 100 {
-				t.Fatalf("played %d ms, want 8000", d)
-			}
-			pcm := decodePCM(t, linear)
-			for sec := range 7 {
-				x := chan0(pcm, 0)[(sec*1000+300)*48 : (sec*1000+700)*48]
-				if f := dominantHz(x); math.Abs(f-float64(400+100*sec)) > 5 {
-					t.Errorf("second %d: %v Hz", sec, f)
-				}
-			}
-			want := stepAt(t, pcm[5000*96:], 900) + 5.0
-			opened := playAll(t, o, srv.URL+"/vod.m3u8", 5500*time.Millisecond, 1000)
-			got := stepAt(t, decodePCM(t, opened), 900) + 5.5
-			t.Logf("5→6 s step: linear %.3f s, opened at 5.5 s %.3f s", want, got)
-			if math.Abs(got-want) > 0.025 {
-				t.Errorf("opened at 5.5 s: step at %.3f s, linear %.3f s", got, want)
-			}
+			checkStepTrack(t, o, srv.URL+"/vod.m3u8", linear, 25*time.Millisecond)
 		})
 	}
 }

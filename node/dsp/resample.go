@@ -117,7 +117,7 @@ func newTable(q Quality, nu float64, exact int) *table {
 	}
 	t := &table{n: n, phases: phases}
 	half := float64(n) / 2
-	i0b := besselI0(beta)
+	i0b := BesselI0(beta)
 	h := make([]float64, (phases+1)*n)
 	for p := 0; p <= phases; p++ {
 		f := float64(p) / float64(phases)
@@ -126,7 +126,7 @@ func newTable(q Quality, nu float64, exact int) *table {
 			u := f + half - 1 - float64(k)
 			v := 0.0
 			if r := u / half; r > -1 && r < 1 {
-				v = nu * sinc(nu*u) * besselI0(beta*math.Sqrt(1-r*r)) / i0b
+				v = nu * sinc(nu*u) * BesselI0(beta*math.Sqrt(1-r*r)) / i0b
 			}
 			h[p*n+k] = v
 			sum += v
@@ -168,8 +168,10 @@ func sinc(x float64) float64 {
 	return math.Sin(math.Pi*x) / (math.Pi * x)
 }
 
-// besselI0 is the zeroth-order modified Bessel function (power series).
-func besselI0(x float64) float64 {
+// BesselI0 is the zeroth-order modified Bessel function of the first kind
+// (power series), as Kaiser windows need: the resampler's kernel and AAC's
+// Kaiser-Bessel-derived window.
+func BesselI0(x float64) float64 {
 	sum, term := 1.0, 1.0
 	for k := 1; k < 64; k++ {
 		term *= (x / 2) / float64(k)

@@ -1,7 +1,6 @@
 package media
 
 import (
-	"io"
 	"math"
 	"testing"
 	"time"
@@ -96,20 +95,7 @@ func BenchmarkAACReadFrame(b *testing.B) {
 	for _, name := range []string{"aac.m4a", "aac.ts", "tone.aac"} {
 		b.Run(name, func(b *testing.B) {
 			s := openContainerFile(b, name, false)
-			buf := make([]byte, audio.MaxOpusFrame)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.ReadFrame(buf); err == io.EOF {
-					if err := s.Seek(0); err != nil {
-						b.Fatal(err)
-					}
-				} else if err != nil {
-					b.Fatal(err)
-				}
-			}
-			per := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(per*1e6, "µs/frame")
-			b.ReportMetric(audio.FrameDuration.Seconds()/per, "x_realtime")
+			benchReadFrames(b, s)
 		})
 	}
 }

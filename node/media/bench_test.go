@@ -30,20 +30,7 @@ func BenchmarkReadFrame(b *testing.B) {
 			opts := DefaultOptions()
 			opts.Volume = tc.volume
 			s := openFile(b, tc.file, opts)
-			buf := make([]byte, audio.MaxOpusFrame)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.ReadFrame(buf); err == io.EOF {
-					if err := s.Seek(0); err != nil {
-						b.Fatal(err)
-					}
-				} else if err != nil {
-					b.Fatal(err)
-				}
-			}
-			perFrame := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(perFrame*1e6, "µs/frame")
-			b.ReportMetric(audio.FrameDuration.Seconds()/perFrame, "x_realtime")
+			benchReadFrames(b, s)
 		})
 	}
 }
@@ -106,9 +93,32 @@ func BenchmarkDecode(b *testing.B) {
 					}
 				}
 			}
-			perFrame := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(perFrame*1e6, "µs/frame")
-			b.ReportMetric(audio.FrameDuration.Seconds()/perFrame, "x_realtime")
+			reportPerFrame(b)
 		})
 	}
+}
+
+// benchReadFrames reads whole 20 ms frames from s in a loop (seeking back
+// to the start at the end) and reports µs per frame and ×realtime.
+func benchReadFrames(b *testing.B, s *Stream) {
+	buf := make([]byte, audio.MaxOpusFrame)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.ReadFrame(buf); err == io.EOF {
+			if err := s.Seek(0); err != nil {
+				b.Fatal(err)
+			}
+		} else if err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerFrame(b)
+}
+
+// reportPerFrame reports µs per loop iteration and ×realtime, one
+// iteration being a 20 ms frame.
+func reportPerFrame(b *testing.B) {
+	per := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(per*1e6, "µs/frame")
+	b.ReportMetric(audio.FrameDuration.Seconds()/per, "x_realtime")
 }

@@ -165,20 +165,7 @@ func BenchmarkContainerReadFrame(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			s := openContainerFile(b, tc.file, false)
 			s.SetVolume(tc.volume)
-			buf := make([]byte, audio.MaxOpusFrame)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.ReadFrame(buf); err == io.EOF {
-					if err := s.Seek(0); err != nil {
-						b.Fatal(err)
-					}
-				} else if err != nil {
-					b.Fatal(err)
-				}
-			}
-			per := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(per*1e6, "µs/frame")
-			b.ReportMetric(audio.FrameDuration.Seconds()/per, "x_realtime")
+			benchReadFrames(b, s)
 		})
 	}
 }

@@ -425,9 +425,7 @@ func BenchmarkFLAC(b *testing.B) {
 					}
 				}
 			}
-			perFrame := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(perFrame*1e6, "µs/frame")
-			b.ReportMetric(0.02/perFrame, "x_realtime")
+			reportPerFrame(b)
 		})
 	}
 }

@@ -2,22 +2,12 @@ package aac
 
 import (
 	"math/rand/v2"
-	"os"
 	"testing"
 )
 
-// BenchmarkDecode decodes ffmpeg's 128 kbps 44.1 kHz stereo tone (skipped
-// while the Annex spectral books are missing).
+// BenchmarkDecode decodes ffmpeg's 128 kbps 44.1 kHz stereo tone.
 func BenchmarkDecode(b *testing.B) {
-	raw, err := os.ReadFile(fixturePath(b, "tone128.aac"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs, aus := splitADTS(b, raw)
-	d, err := NewDecoder(hs[0].Config)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, aus, d := openADTS(b, fixturePath(b, "tone128.aac"))
 	benchFrames(b, d, aus, 44100)
 }
 

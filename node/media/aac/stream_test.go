@@ -145,9 +145,8 @@ func ffmpegDecode(t testing.TB, path string) []float32 {
 	return pcm
 }
 
-// decodeFile decodes every frame; it skips the test when the stream needs
-// a spectral codebook this package does not have yet.
-func decodeFile(t testing.TB, path string) (ADTSHeader, []float32) {
+// openADTS splits an ADTS file into frames and makes a decoder for it.
+func openADTS(t testing.TB, path string) ([]ADTSHeader, [][]byte, *Decoder) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -158,6 +157,13 @@ func decodeFile(t testing.TB, path string) (ADTSHeader, []float32) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return hs, aus, d
+}
+
+// decodeFile decodes every frame.
+func decodeFile(t testing.TB, path string) (ADTSHeader, []float32) {
+	t.Helper()
+	hs, aus, d := openADTS(t, path)
 	pcm := make([]float32, 0, 2*1024*len(aus))
 	buf := make([]float32, 2*1024)
 	for i, au := range aus {
@@ -311,15 +317,7 @@ func dominant(x []float64, rate int) float64 {
 // the elements: C, L, R, Ls, Rs, LFE).
 func TestSurroundChannels(t *testing.T) {
 	path := fixturePath(t, "surround.aac")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs, aus := splitADTS(t, b)
-	d, err := NewDecoder(hs[0].Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, aus, d := openADTS(t, path)
 	var chans [6][]float32
 	d.channelOut = func(ch int, pcm []float32) {
 		for _, v := range pcm {
@@ -368,15 +366,7 @@ func TestSurroundChannels(t *testing.T) {
 func TestScalefactorsOnFFmpegStreams(t *testing.T) {
 	total, withSF := 0, 0
 	for _, f := range fixtures {
-		b, err := os.ReadFile(fixturePath(t, f.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs, aus := splitADTS(t, b)
-		d, err := NewDecoder(hs[0].Config)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, aus, d := openADTS(t, fixturePath(t, f.name))
 		for i, au := range aus {
 			br := bitReader{buf: au}
 			c := &d.ics[0]

@@ -1,6 +1,10 @@
 package aac
 
-import "math"
+import (
+	"math"
+
+	"github.com/audionode/audionode/node/dsp"
+)
 
 // Window sequences (ISO 14496-3 Table 4.110).
 const (
@@ -40,7 +44,7 @@ func kbdWindow(w []float32, alpha float64) {
 	var total float64
 	for i := 0; i <= half; i++ {
 		r := (float64(i) - float64(half)/2) / (float64(half) / 2)
-		kernel[i] = besselI0(math.Pi * alpha * math.Sqrt(max(0, 1-r*r)))
+		kernel[i] = dsp.BesselI0(math.Pi * alpha * math.Sqrt(max(0, 1-r*r)))
 		total += kernel[i]
 	}
 	var sum float64
@@ -48,18 +52,4 @@ func kbdWindow(w []float32, alpha float64) {
 		sum += kernel[i]
 		w[i] = float32(math.Sqrt(sum / total))
 	}
-}
-
-// besselI0 is the zeroth-order modified Bessel function of the first kind
-// (power series; converges fast for the arguments KBD uses).
-func besselI0(x float64) float64 {
-	sum, term := 1.0, 1.0
-	for k := 1; k < 100; k++ {
-		term *= (x / 2) / float64(k)
-		sum += term * term
-		if term*term < sum*1e-17 {
-			break
-		}
-	}
-	return sum
 }
