@@ -189,7 +189,7 @@ func (p *prober) book(cb int) ([]code, error) {
 		kraft += math.Ldexp(1, -len(s))
 	}
 	if kraft != 1 {
-		return nil, fmt.Errorf("Kraft sum %v, want 1", kraft)
+		return nil, fmt.Errorf("the Kraft sum is %v, want 1", kraft)
 	}
 	return codes, nil
 }

@@ -43,6 +43,4 @@ func (br *bitReader) skip(n int) { br.pos += n }
 
 func (br *bitReader) align() { br.pos = (br.pos + 7) &^ 7 }
 
-func (br *bitReader) left() int { return len(br.buf)*8 - br.pos }
-
 func (br *bitReader) overrun() bool { return br.pos > len(br.buf)*8 }

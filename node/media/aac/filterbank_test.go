@@ -72,7 +72,7 @@ func TestFilterbankReconstruction(t *testing.T) {
 			for j := 0; j < 8; j++ {
 				x := make([]float64, 256)
 				for n := range x {
-					w := float64(shortWin[shape][min(n, 255-n)])
+					var w float64
 					if n < 128 {
 						left := shape
 						if j == 0 {

@@ -31,8 +31,6 @@ func (w *bitWriter) put(v uint32, nbits int) {
 
 func (w *bitWriter) putCode(c huffCode) { w.put(c.code, int(c.len)) }
 
-func booksInfo(cb int) bookInfo { return books[cb] }
-
 // lav is the largest magnitude a codebook codes (escape book: any).
 var lav = [12]int{0, 1, 1, 2, 2, 4, 4, 7, 7, 12, 12, 600}
 
