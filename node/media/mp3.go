@@ -29,6 +29,7 @@ type mp3PCM struct {
 	sampleRate int
 	spf        int     // samples per frame
 	first      int64   // offset of the first audio frame
+	tag        int64   // offset of the Xing/VBRI tag frame, which TOC offsets count from
 	avgFrame   float64 // CBR bytes per frame; 0 for VBR
 	index      []int64 // VBR: frame offsets, extended by seeks as far as needed
 	indexDone  bool    // index reaches the last frame
@@ -62,6 +63,7 @@ func openMP3(in *input) (*mp3PCM, error) {
 		return nil, fmt.Errorf("%w: mp3: truncated first frame", ErrMalformed)
 	}
 	d.info = mp3.ParseInfo(b, h)
+	d.tag = in.pos
 	if d.info.Tag != "" {
 		// The tag frame decodes as silence; skip it (ffmpeg does too).
 		if err := in.skip(int64(h.FrameSize)); err != nil {
@@ -206,12 +208,20 @@ const mp3Overhead = 4 + 2 + 32
 // mp3MaxIndex caps the VBR seek index (about 14 hours at 44.1 kHz).
 const mp3MaxIndex = 1 << 20
 
+// mp3TOCMinScan is how many bytes of frame headers a VBR seek may scan
+// for its exact index before it jumps by the Xing table of contents
+// instead: a far seek in a long remote file (an hour-long podcast) would
+// otherwise download everything before the target. A variable for tests.
+var mp3TOCMinScan int64 = 8 << 20
+
 // seek lands exactly on frame f: it finds the MPEG frame holding f (CBR
 // arithmetic, or an index of frame offsets for VBR, since a Xing or VBRI
 // table of contents only gives an approximate position), starts decoding
 // enough frames earlier to refill the bit reservoir (main_data_begin
 // reaches back up to 511 bytes) and the IMDCT overlap, and discards
-// output up to the target.
+// output up to the target. A VBR seek that would scan more than
+// mp3TOCMinScan bytes to extend its index jumps by the Xing TOC instead
+// and is exact only to the TOC's precision (1 % steps, interpolated).
 func (d *mp3PCM) seek(f int64) (int64, error) {
 	f = max(f, 0)
 	if d.total >= 0 {
@@ -234,6 +244,14 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 		// Padding makes frame sizes differ by a byte; the nearest whole
 		// frame count is exact.
 		d.next = int64(math.Round(float64(off-d.first) / d.avgFrame))
+	} else if start, at, ok := d.tocJump(k); ok {
+		if err := d.in.seek(at); err != nil {
+			return 0, err
+		}
+		if _, err := d.sync(4 * mp3MaxFrame); err != nil && err != io.EOF {
+			return 0, err
+		}
+		off, d.next = d.in.pos, start
 	} else {
 		if err := d.extendIndex(k); err != nil {
 			return 0, err
@@ -299,4 +317,23 @@ func (d *mp3PCM) extendIndex(k int64) error {
 		}
 	}
 	return nil
+}
+
+// tocJump reports where the Xing TOC puts a seek to frame k, and the
+// frame it starts decoding from, when the exact index would need to scan
+// more than mp3TOCMinScan bytes to get there.
+func (d *mp3PCM) tocJump(k int64) (start, at int64, ok bool) {
+	inf := d.info
+	if inf.Frames <= 0 || inf.Bytes <= 0 || d.info.TOCOffset(0) < 0 {
+		return 0, 0, false
+	}
+	avg := float64(inf.Bytes) / float64(inf.Frames)
+	indexed := int64(len(d.index))
+	if k < indexed || d.indexDone || float64(k-indexed)*avg <= float64(mp3TOCMinScan) {
+		return 0, 0, false
+	}
+	// The reservoir preroll, as for CBR, from the average frame size.
+	start = max(k-2-int64(math.Ceil(511/max(avg-mp3Overhead, 1))), 0)
+	at = d.tag + d.info.TOCOffset(float64(start)/float64(inf.Frames))
+	return start, max(at, d.first), true
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"math"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/audionode/audionode/node/media/mp3"
@@ -166,4 +168,84 @@ func TestMP3Gapless(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMP3TOCSeek: a VBR seek with the scan limit at zero jumps by the
+// Xing TOC (no index is built) and lands near the target; with the
+// default limit the same seeks are exact through the frame index. The
+// tone steps up 20 Hz every second, so the step after the target shows
+// where playback really is.
+func TestMP3TOCSeek(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	p := filepath.Join(t.TempDir(), "steps.mp3")
+	out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+		"aevalsrc=0.25*sin(2*PI*(200+20*floor(t))*t):s=44100:d=60", "-ac", "2",
+		"-c:a", "libmp3lame", "-q:a", "4", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	for _, tc := range []struct {
+		name    string
+		minScan int64
+		tol     float64 // seconds
+	}{
+		{"exact", mp3TOCMinScan, 0.010},
+		{"toc", 0, 0.100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			d, err := openMP3(newInput(f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved := mp3TOCMinScan
+			mp3TOCMinScan = tc.minScan
+			t.Cleanup(func() { mp3TOCMinScan = saved })
+			for _, sec := range []float64{45.5, 12.5, 30.5, 58.5, 3.5} {
+				step := stepAfterSeek(t, d, sec)
+				want := math.Floor(sec) + 1
+				t.Logf("seek to %.1f s: step at %.3f s (true %.0f s)", sec, step, want)
+				if math.Abs(step-want) > tc.tol {
+					t.Errorf("seek to %.1f s: step at %.3f s, want %.0f s ± %.0f ms", sec, step, want, tc.tol*1000)
+				}
+			}
+			if built := len(d.index) > 0; built != (tc.name == "exact") {
+				t.Errorf("index of %d frames", len(d.index))
+			}
+		})
+	}
+}
+
+// stepAfterSeek seeks d (44.1 kHz) to sec and returns when the next
+// second's tone starts: the centre of the first 100 ms window (10 Hz
+// resolution) where it outweighs this second's (goertzel counts 48 kHz
+// samples, hence the scaling).
+func stepAfterSeek(t *testing.T, d *mp3PCM, sec float64) float64 {
+	const rate = 44100
+	if _, err := d.seek(int64(sec * rate)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]float32, 2*rate)
+	n, err := d.read(buf)
+	for n < len(buf) && err == nil {
+		var k int
+		k, err = d.read(buf[n:])
+		n += k
+	}
+	x := channel(buf[:n], 0)
+	next := 200 + 20*(math.Floor(sec)+1)
+	const win, hop = rate / 10, rate / 200
+	for i := 0; i+win <= len(x); i += hop {
+		w := x[i : i+win]
+		if goertzel(w, next*48000/rate) > goertzel(w, (next-20)*48000/rate) {
+			return sec + float64(i+win/2)/rate
+		}
+	}
+	return -1
 }

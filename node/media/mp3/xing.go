@@ -63,7 +63,7 @@ func ParseInfo(frame []byte, h Header) Info {
 		if len(frame) < p+100 {
 			return inf
 		}
-		inf.TOC = frame[p : p+100 : p+100]
+		inf.TOC = append([]byte(nil), frame[p:p+100]...) // frame is the caller's buffer
 		p += 100
 	}
 	if flags&8 != 0 {
