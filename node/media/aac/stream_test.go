@@ -3,6 +3,7 @@ package aac
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -33,6 +34,9 @@ var fixtures = []fixture{
 	{"mono.aac", "0.25118864*sin(2*PI*440*t)", 44100, []string{"-b:a", "64k", "-aac_pns", "0"}},
 	{"clicks.aac", "if(lt(mod(t\\,0.25)\\,0.002)\\,0.8*sin(2*PI*3000*t)\\,0)|if(lt(mod(t\\,0.3)\\,0.002)\\,0.8\\,0)", 44100, []string{"-b:a", "128k", "-aac_pns", "0"}},
 	{"tone_is.aac", toneExpr, 44100, []string{"-b:a", "64k", "-aac_is", "1", "-aac_pns", "0"}},
+	// TNS: decaying tones (long and short windows) and noise bursts (short).
+	{"tns_decay.aac", "0.5*sin(2*PI*2000*t)*exp(-mod(t\\,0.1)*80)|0.5*sin(2*PI*3000*t)*exp(-mod(t\\,0.13)*60)", 44100, []string{"-b:a", "128k", "-aac_tns", "1", "-aac_pns", "0", "-aac_is", "0"}},
+	{"tns_bursts.aac", "0.4*(random(0)-0.5)*exp(-mod(t\\,0.03)*300)|0.4*(random(1)-0.5)*exp(-mod(t\\,0.04)*200)", 44100, []string{"-b:a", "128k", "-aac_tns", "1", "-aac_pns", "0", "-aac_is", "0"}},
 	{"noise.aac", "0.3*(random(0)-0.5)|0.3*(random(1)-0.5)", 44100, []string{"-b:a", "96k", "-aac_pns", "1"}},
 	{"surround.aac", "0.2*sin(2*PI*300*t)|0.2*sin(2*PI*500*t)|0.2*sin(2*PI*700*t)|0.2*sin(2*PI*60*t)|0.2*sin(2*PI*1100*t)|0.2*sin(2*PI*1300*t)", 48000, []string{"-b:a", "384k", "-aac_pns", "0"}},
 }
@@ -433,4 +437,52 @@ func TestScalefactorsOnFFmpegStreams(t *testing.T) {
 	if withSF < total/2 {
 		t.Errorf("only %d of %d frames exercise the scale-factor codebook", withSF, total)
 	}
+}
+
+// TestFixturesUseTools keeps the ffmpeg comparisons honest: across the
+// fixtures every spectral codebook, noise and intensity bands, TNS in long
+// and short windows and every window sequence occur, so TestDecodeFFmpeg
+// checks each of them against the reference decoder.
+func TestFixturesUseTools(t *testing.T) {
+	used := map[string]int{}
+	for _, f := range fixtures {
+		_, aus, d := openADTS(t, fixturePath(t, f.name))
+		dst := make([]float32, 2048)
+		for _, au := range aus {
+			if _, err := d.Decode(au, dst); err != nil {
+				t.Fatal(err)
+			}
+			for c := range d.ics {
+				info := &d.ics[c].info
+				used[fmt.Sprintf("window sequence %d", info.seq)]++
+				for g := 0; g < info.numGroups; g++ {
+					for k := 0; k < info.maxSfb; k++ {
+						used[fmt.Sprintf("codebook %d", d.ics[c].cb[g][k])]++
+					}
+				}
+				for w := 0; w < info.numWindows; w++ {
+					if d.ics[c].tns.nFilt[w] > 0 {
+						used[fmt.Sprintf("TNS short %v", info.seq == eightShort)]++
+						break
+					}
+				}
+			}
+		}
+	}
+	var want []string
+	for cb := 1; cb <= 15; cb++ {
+		if cb != 12 {
+			want = append(want, fmt.Sprintf("codebook %d", cb))
+		}
+	}
+	want = append(want, "TNS short false", "TNS short true")
+	for seq := onlyLong; seq <= longStop; seq++ {
+		want = append(want, fmt.Sprintf("window sequence %d", seq))
+	}
+	for _, w := range want {
+		if used[w] == 0 {
+			t.Errorf("no fixture uses %s", w)
+		}
+	}
+	t.Log(used)
 }
