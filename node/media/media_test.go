@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -115,6 +116,40 @@ func TestSeek(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSeekForgetsOldAudio: after a seek from loud audio into silence, the
+// first frames are silent — the encoder's lookahead does not replay what
+// played before the seek.
+func TestSeekForgetsOldAudio(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		volume int
+	}{{"step.wav", 100}, {"step.flac", 100}, {"step.mp3", 100}, {"step.ogg", 100}, {"step.opus", 100}, {"step.opus", 50}} {
+		t.Run(fmt.Sprintf("%s/volume%d", tc.name, tc.volume), func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.Volume = tc.volume
+			s := openFile(t, tc.name, opts)
+			if err := s.Seek(2 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if pcm, _ := decodeAll(t, s, 10, nil); rmsDB(channel(pcm[len(pcm)/2:], 0)) < -25 {
+				t.Fatalf("no tone at 2 s: %.1f dB", rmsDB(channel(pcm[len(pcm)/2:], 0)))
+			}
+			if err := s.Seek(300 * time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			pcm, _ := decodeAll(t, s, 5, nil)
+			peak := 0.0
+			for _, v := range pcm {
+				peak = max(peak, math.Abs(float64(v)))
+			}
+			t.Logf("peak after seeking into the silence: %.5f", peak)
+			if peak > 0.003 {
+				t.Errorf("peak %.5f after seeking into the silence", peak)
+			}
+		})
 	}
 }
 

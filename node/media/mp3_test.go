@@ -71,8 +71,7 @@ func TestMP3Resync(t *testing.T) {
 // TestMP3SeekRepeated seeks the MP3 decoder forwards and back (the VBR
 // frame index grows lazily) and checks that the tone starts at the same
 // sample as in a decode from the start, to within 1 ms. (It works below
-// Stream: after a seek from a loud passage Stream itself still emits a
-// few ms of the old audio, for every format.)
+// Stream, on PCM.)
 func TestMP3SeekRepeated(t *testing.T) {
 	for _, name := range []string{"step_vbr.mp3", "step.mp3", "step_22k.mp3"} {
 		t.Run(name, func(t *testing.T) {

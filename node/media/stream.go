@@ -504,6 +504,11 @@ func (s *Stream) Seek(pos time.Duration) error {
 	if s.rs != nil {
 		s.rs.Reset()
 	}
+	// The encoder's lookahead still holds audio from before the seek;
+	// without a reset the first frame after it would replay a few ms of it.
+	if err := s.enc.Reset(); err != nil {
+		return err
+	}
 	s.skip = (want - got) * audio.SampleRate / rate
 	s.base = want * audio.SampleRate / rate
 	s.used = 0
