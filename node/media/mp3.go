@@ -229,7 +229,6 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 	}
 	target := f + d.skip
 	k := target / int64(d.spf)
-	var off int64
 	if d.avgFrame > 0 {
 		pre := 2 + int64(math.Ceil(511/max(d.avgFrame-mp3Overhead, 1)))
 		start := max(k-pre, 0)
@@ -240,7 +239,7 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 		if _, err := d.sync(4 * mp3MaxFrame); err != nil && err != io.EOF {
 			return 0, err
 		}
-		off = d.in.pos
+		off := d.in.pos
 		// Padding makes frame sizes differ by a byte; the nearest whole
 		// frame count is exact.
 		d.next = int64(math.Round(float64(off-d.first) / d.avgFrame))
@@ -251,7 +250,7 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 		if _, err := d.sync(4 * mp3MaxFrame); err != nil && err != io.EOF {
 			return 0, err
 		}
-		off, d.next = d.in.pos, start
+		d.next = start
 	} else {
 		if err := d.extendIndex(k); err != nil {
 			return 0, err
@@ -267,7 +266,7 @@ func (d *mp3PCM) seek(f int64) (int64, error) {
 		if start >= int64(len(d.index)) {
 			start = int64(len(d.index)) - 1
 		}
-		off = d.first
+		off := d.first
 		if start >= 0 {
 			off = d.index[start]
 		}

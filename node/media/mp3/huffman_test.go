@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestHuffmanTables proves the typed Table B.7 data: the right number of
+// TestHuffmanTables proves the Table B.7 data: the right number of
 // entries, no code a prefix of another, Kraft sum 1 (every bit pattern
 // decodes), and every codeword decoding to its own (x, y) through the
 // lookup tables.
