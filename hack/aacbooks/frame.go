@@ -122,36 +122,19 @@ func (p *prober) basis() {
 	}
 }
 
-// values fits bins 0..7 to the two output blocks of a query frame and
-// returns the first tuple of codebook cb: quantised values, magnitudes only
-// for unsigned books, capped at 16 (an escape).
-func (p *prober) values(cb int, a, b []float64) ([4]int, error) {
-	y := make([]float64, 0, 2*frameLen)
-	y = append(append(y, a...), b...)
-	var rhs [bins]float64
-	for k := range bins {
-		for i, v := range y {
-			rhs[k] += p.basisVecs[k][i] * v
-		}
-	}
-	coef := solve(p.gram, rhs)
-	// Output = (2/N)·spec/32768 with spec = sign·|q|^(4/3)·2^((g−100)/4):
-	// spec/2^16 = coef·N/4.
+// values fits bins 0..7 to the output of a query frame and returns the
+// first tuple of codebook cb: quantised values, magnitudes only for
+// unsigned books, capped at 16 (an escape).
+func (p *prober) values(cb int, y []float64) ([4]int, error) {
 	var q [4]int
-	var resid, energy float64
-	for i, v := range y {
-		fit := 0.0
-		for k := range bins {
-			fit += coef[k] * p.basisVecs[k][i]
-		}
-		resid += (v - fit) * (v - fit)
-		energy += v * v
-	}
-	if energy > 0 && resid > 1e-8*energy+1e-12 {
-		return q, fmt.Errorf("output is not bins 0..7 of a long sine-window frame (residual %.3g of %.3g)", resid, energy)
+	coef, err := p.fit(y)
+	if err != nil {
+		return q, err
 	}
 	sh := shapes[cb]
 	for k := range sh.dim {
+		// Output = (2/N)·spec/32768 with spec = sign·|q|^(4/3)·2^((g−100)/4):
+		// spec/2^16 = coef·N/4.
 		spec := coef[k] * float64(2*frameLen) / 4
 		mag := math.Pow(math.Abs(spec), 0.75)
 		r := math.Round(mag)
@@ -159,7 +142,7 @@ func (p *prober) values(cb int, a, b []float64) ([4]int, error) {
 			return q, fmt.Errorf("bin %d: |q| = %.5f is not an integer", k, mag)
 		}
 		v := int(r)
-		if shapes[cb].mod == 17 {
+		if sh.mod == 17 {
 			v = min(v, 16)
 		}
 		if sh.signed && spec < 0 {
@@ -170,7 +153,32 @@ func (p *prober) values(cb int, a, b []float64) ([4]int, error) {
 	return q, nil
 }
 
-// solve4 solves g·x = r by Gaussian elimination with partial pivoting.
+// fit returns the coefficients of bins 0..7 whose long sine-window
+// frame gives the output y, or an error if y is no such output.
+func (p *prober) fit(y []float64) ([bins]float64, error) {
+	var rhs [bins]float64
+	for k := range bins {
+		for i, v := range y {
+			rhs[k] += p.basisVecs[k][i] * v
+		}
+	}
+	coef := solve(p.gram, rhs)
+	var resid, energy float64
+	for i, v := range y {
+		fit := 0.0
+		for k := range bins {
+			fit += coef[k] * p.basisVecs[k][i]
+		}
+		resid += (v - fit) * (v - fit)
+		energy += v * v
+	}
+	if energy > 0 && resid > 1e-8*energy+1e-12 {
+		return coef, fmt.Errorf("output is not bins 0..7 of a long sine-window frame (residual %.3g of %.3g)", resid, energy)
+	}
+	return coef, nil
+}
+
+// solve solves g·x = r by Gaussian elimination with partial pivoting.
 func solve(g [bins][bins]float64, r [bins]float64) [bins]float64 {
 	for c := range bins {
 		piv := c

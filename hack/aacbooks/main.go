@@ -21,7 +21,7 @@
 //
 // Usage (from the repository root):
 //
-//	go run ./hack/aacbooks > node/media/aac/tab_spectral.go
+//	go run ./hack/aacbooks node/media/aac   # writes tab_spectral.go and tab_sf.go
 //
 // It needs ffmpeg on PATH and takes a few minutes.
 package main
@@ -87,16 +87,23 @@ type outcome struct {
 
 func main() {
 	log.SetFlags(0)
-	src, err := generate(log.Printf)
+	if len(os.Args) != 2 {
+		log.Fatal("usage: go run ./hack/aacbooks node/media/aac")
+	}
+	files, err := generate(log.Printf)
 	if err != nil {
 		log.Fatal("aacbooks: ", err)
 	}
-	os.Stdout.Write(src)
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(os.Args[1], name), src, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 }
 
-// generate probes every codebook and returns tab_spectral.go; logf hears
-// progress.
-func generate(logf func(string, ...any)) ([]byte, error) {
+// generate probes every codebook and returns the source files
+// tab_spectral.go and tab_sf.go; logf hears progress.
+func generate(logf func(string, ...any)) (map[string][]byte, error) {
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		return nil, errors.New("ffmpeg not found on PATH")
@@ -108,18 +115,27 @@ func generate(logf func(string, ...any)) ([]byte, error) {
 	defer os.RemoveAll(dir)
 	p := &prober{ffmpeg: ff, dir: dir}
 	p.basis()
-	var out bytes.Buffer
-	writeHeader(&out)
+	var spectral bytes.Buffer
+	writeHeader(&spectral)
 	for cb := 1; cb <= 11; cb++ {
 		codes, err := p.book(cb)
 		if err != nil {
 			return nil, fmt.Errorf("codebook %d: %w", cb, err)
 		}
-		writeBook(&out, cb, codes)
+		writeBook(&spectral, cb, codes)
 		logf("codebook %2d: %d codewords, longest %d bits (%d decoder runs so far)", cb, len(codes), longest(codes), p.runs)
 	}
-	out.WriteString("}\n")
-	return out.Bytes(), nil
+	spectral.WriteString("}\n")
+	sf, err := p.scalefactorBook()
+	if err != nil {
+		return nil, fmt.Errorf("scale-factor codebook: %w", err)
+	}
+	var sfSrc bytes.Buffer
+	if err := writeScalefactors(&sfSrc, sf); err != nil {
+		return nil, err
+	}
+	logf("scale factors: %d codewords (%d decoder runs in all)", len(sf), p.runs)
+	return map[string][]byte{"tab_spectral.go": spectral.Bytes(), "tab_sf.go": sfSrc.Bytes()}, nil
 }
 
 type code struct {
@@ -322,9 +338,36 @@ func canonical(q query) query {
 // run decodes one file of query frames, each followed by a silent frame
 // so every query's output is alone in its two 1024-sample blocks.
 func (p *prober) run(cb int, qs []query) ([]outcome, error) {
+	frames := make([][]byte, len(qs))
+	for i, q := range qs {
+		frames[i] = queryFrame(cb, q)
+	}
+	res, err := p.runFrames(frames)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]outcome, len(qs))
+	for i, y := range res {
+		if y == nil {
+			continue // the frame failed to decode
+		}
+		vals, err := p.values(cb, y)
+		if err != nil {
+			return nil, fmt.Errorf("query %q+%d zeros: %w", qs[i].bits, qs[i].zeros, err)
+		}
+		out[i] = outcome{ok: true, vals: vals}
+	}
+	return out, nil
+}
+
+// runFrames decodes one file of frames, each followed by a silent frame
+// so every frame's output is alone in its two 1024-sample blocks, and
+// returns those 2048 samples per frame, or nil for a frame that failed to
+// decode (it leaves no output; ffmpeg's framecrc lines tell which did).
+func (p *prober) runFrames(frames [][]byte) ([][]float64, error) {
 	var file []byte
-	for _, q := range qs {
-		file = append(file, queryFrame(cb, q)...)
+	for _, f := range frames {
+		file = append(file, f...)
 		file = append(file, silentFrame()...)
 	}
 	p.mu.Lock()
@@ -363,7 +406,7 @@ func (p *prober) run(cb int, qs []query) ([]outcome, error) {
 		return nil, fmt.Errorf("%d samples for %d decoded frames", len(samples), len(pts))
 	}
 	// block[f] is the output of input frame f, or nil.
-	block := make([][]float64, 2*len(qs)+1)
+	block := make([][]float64, 2*len(frames)+1)
 	for i, t := range pts {
 		f := int(t / frameLen)
 		if t%frameLen != 0 || f < 0 || f >= len(block) || block[f] != nil {
@@ -371,17 +414,13 @@ func (p *prober) run(cb int, qs []query) ([]outcome, error) {
 		}
 		block[f] = samples[i*frameLen : (i+1)*frameLen]
 	}
-	out := make([]outcome, len(qs))
-	for i := range qs {
+	out := make([][]float64, len(frames))
+	for i := range frames {
 		a, b := block[2*i], block[2*i+1]
 		if a == nil || b == nil {
-			continue // the query frame (or, never expected, the silent one) failed
+			continue
 		}
-		vals, err := p.values(cb, a, b)
-		if err != nil {
-			return nil, fmt.Errorf("query %q+%d zeros: %w", qs[i].bits, qs[i].zeros, err)
-		}
-		out[i] = outcome{ok: true, vals: vals}
+		out[i] = append(append(make([]float64, 0, 2*frameLen), a...), b...)
 	}
 	return out, nil
 }

@@ -1,5 +1,7 @@
 package aac
 
+import "math/bits"
+
 // huffCode is one codeword of a codebook table: the code value right-aligned
 // in len bits. Codebook tables list codewords in index order, as in the
 // standard's Annex 4.A tables.
@@ -95,3 +97,14 @@ func mustTable(codes []huffCode) *huffTable {
 	}
 	return t
 }
+
+// scalefactorBook lists the scale-factor codebook as huffCodes.
+func scalefactorBook() []huffCode {
+	c := make([]huffCode, len(scalefactorCodes))
+	for i, v := range scalefactorCodes {
+		c[i] = huffCode{v, uint8(max(1, bits.Len32(v)))}
+	}
+	return c
+}
+
+var scalefactorTable = mustTable(scalefactorBook())
