@@ -90,6 +90,16 @@ func (d *Decoder) ReadHeader(p []byte) error {
 	return nil
 }
 
+// SkipComment stands for the comment header when a container skips it
+// unread (an Ogg comment packet can hold megabytes of cover art).
+func (d *Decoder) SkipComment() error {
+	if d.headers != 1 {
+		return fmt.Errorf("%w: comment header after %d headers", ErrMalformed, d.headers)
+	}
+	d.headers++
+	return nil
+}
+
 // slope is the rising half of the Vorbis power-sine window over n
 // samples (§4.3.1): sin(π/2 · sin²((i + ½)/n · π/2)).
 func slope(n int) []float32 {
