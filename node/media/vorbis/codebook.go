@@ -153,7 +153,7 @@ func (c *codebook) parseLookup(r *bitReader, b *budget) error {
 
 // lookup1Values is the greatest r with r^dim ≤ entries (§9.2.3).
 func lookup1Values(entries, dim int) int {
-	if entries <= 0 {
+	if entries <= 0 || dim <= 0 {
 		return 0
 	}
 	r := int(math.Floor(math.Pow(float64(entries), 1/float64(dim))))
