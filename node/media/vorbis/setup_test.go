@@ -145,7 +145,7 @@ func TestHeaders(t *testing.T) {
 		"setup overspecified":    {setup: mod(func(s *setupSpec) { s.entries = 3; s.lengths = []uint32{1, 1, 1} }), want: ErrMalformed},
 		"setup underspecified":   {setup: mod(func(s *setupSpec) { s.entries = 3; s.lengths = []uint32{1, 2, 3} }), want: ErrMalformed},
 		"setup huge codebook":    {setup: mod(func(s *setupSpec) { s.entries = 1<<24 - 1; s.ordered = true; s.lookup = 0 }), want: ErrUnsupported},
-		"setup huge lookup":      {setup: mod(func(s *setupSpec) { s.dim = 65535; s.lookup = 2 }), want: ErrMalformed},
+		"setup partition vs dim": {setup: mod(func(s *setupSpec) { s.dim = 65535; s.lookup = 2 }), want: ErrUnsupported},
 		"setup lookup type 3":    {setup: mod(func(s *setupSpec) { s.lookup = 3 }), want: ErrMalformed},
 		"setup time type":        {setup: mod(func(s *setupSpec) { s.timeType = 1 }), want: ErrMalformed},
 		"setup floor 0":          {setup: mod(func(s *setupSpec) { s.floorType = 0 }), want: ErrUnsupported},
