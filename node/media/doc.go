@@ -10,7 +10,7 @@
 // WebM/Matroska Opus (own demuxers, passthrough-capable), FLAC (own
 // decoder), MP3 (own Layer III decoder in mp3/, with LAME/Xing gapless
 // trimming) and Ogg Vorbis
-// (own demuxer, jfreymuth/vorbis packets). Mono is duplicated to stereo;
+// (own demuxer, node/media/vorbis packets). Mono is duplicated to stereo;
 // 3–8 channels are downmixed with ITU-R BS.775 gains (downmix.go).
 // RangeReader turns ranged HTTP opens into the io.ReadSeeker that
 // seeking needs.

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jfreymuth/vorbis"
+	"github.com/audionode/audionode/node/media/vorbis"
 )
 
-// Ogg Vorbis: our Ogg demuxer feeds packets to github.com/jfreymuth/vorbis
-// (MIT, pure Go), which decodes into our buffer. Granules count samples
-// per channel; seeking bisects on them like Ogg Opus.
+// Ogg Vorbis: our Ogg demuxer feeds packets to our own decoder
+// (node/media/vorbis), which decodes into our buffer without allocating.
+// Granules count samples per channel; seeking bisects on them like Ogg
+// Opus.
 
 const (
 	vorbisMaxChannels = 32
@@ -27,7 +28,7 @@ type vorbisDecoder struct {
 	mk         *mkvOpus // set instead of o for Matroska/WebM A_VORBIS
 	mkOff      int64    // Matroska: block timestamp minus output position
 	mkOffKnown bool
-	dec        vorbis.Decoder
+	dec        *vorbis.Decoder
 	sr, ch     int
 	mix        *mixer
 	out        []float32 // one packet's samples, interleaved
@@ -47,7 +48,7 @@ func vorbisIdent(p []byte) (ch, rate int, err error) {
 	}
 	ch = int(p[11])
 	rate = int(binary.LittleEndian.Uint32(p[12:]))
-	// Block sizes 2^6..2^13, short ≤ long (Vorbis I §4.2.2): the library
+	// Block sizes 2^6..2^13, short ≤ long (Vorbis I §4.2.2): the decoder
 	// sizes its buffers from them.
 	if b0, b1 := p[28]&15, p[28]>>4; b0 < 6 || b1 > 13 || b0 > b1 {
 		return 0, 0, fmt.Errorf("%w: vorbis block sizes 2^%d, 2^%d", ErrMalformed, b0, b1)
@@ -90,6 +91,9 @@ func (v *vorbisDecoder) start(head []byte) error {
 	if err := v.o.skipPacket(); err != nil {
 		return fmt.Errorf("%w: vorbis comment header: %w", ErrMalformed, err)
 	}
+	if err := vorbisErr(v.dec.SkipComment()); err != nil {
+		return err
+	}
 	setup, err := v.o.packet()
 	if err != nil {
 		return fmt.Errorf("%w: vorbis setup header: %w", ErrMalformed, err)
@@ -107,16 +111,12 @@ func (v *vorbisDecoder) begin(ident []byte) (ch, rate int, err error) {
 		// The resampler downstream is built for one rate.
 		return 0, 0, fmt.Errorf("%w: chained Ogg changes the rate from %d to %d Hz", ErrUnsupported, v.sr, rate)
 	}
-	v.dec = vorbis.Decoder{}
+	v.dec = vorbis.NewDecoder()
 	return ch, rate, v.header(ident)
 }
 
 // finish loads the setup header and sizes the buffers.
 func (v *vorbisDecoder) finish(setup []byte, ch, rate int) error {
-	setup, err := fixVorbisSetup(setup)
-	if err != nil {
-		return err
-	}
 	if err := v.header(setup); err != nil {
 		return err
 	}
@@ -159,10 +159,13 @@ func openMkvVorbis(m *mkvOpus) (*vorbisDecoder, error) {
 	if sizes[0]+sizes[1] > len(p)-i {
 		return nil, fmt.Errorf("%w: A_VORBIS CodecPrivate lacing", ErrMalformed)
 	}
-	ident, setup := p[i:i+sizes[0]], p[i+sizes[0]+sizes[1]:]
+	ident, comment, setup := p[i:i+sizes[0]], p[i+sizes[0]:i+sizes[0]+sizes[1]], p[i+sizes[0]+sizes[1]:]
 	v := &vorbisDecoder{in: m.in, mk: m, last: -1}
 	ch, rate, err := v.begin(ident)
 	if err != nil {
+		return nil, err
+	}
+	if err := v.header(comment); err != nil {
 		return nil, err
 	}
 	if err := v.finish(setup, ch, rate); err != nil {
@@ -174,27 +177,25 @@ func openMkvVorbis(m *mkvOpus) (*vorbisDecoder, error) {
 	return v, nil
 }
 
-// header and decode guard the library, which indexes slices with values
-// from the stream: a panic must end only this track.
-func (v *vorbisDecoder) header(p []byte) (err error) {
-	defer vorbisRecover(&err)
-	if err := v.dec.ReadHeader(p); err != nil {
+func (v *vorbisDecoder) header(p []byte) error {
+	return vorbisErr(v.dec.ReadHeader(p))
+}
+
+// vorbisErr wraps the decoder's errors in ours.
+func vorbisErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, vorbis.ErrUnsupported):
+		return fmt.Errorf("%w: %w", ErrUnsupported, err)
+	default:
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return nil
 }
 
-var errVorbisPanic = errors.New("vorbis library panic")
-
-func vorbisRecover(err *error) {
-	if r := recover(); r != nil {
-		*err = fmt.Errorf("%w: %w: %v", ErrMalformed, errVorbisPanic, r)
-	}
-}
-
-func (v *vorbisDecoder) decode(p []byte) (out []float32, err error) {
-	defer vorbisRecover(&err)
-	return v.dec.DecodeInto(p, v.out)
+func (v *vorbisDecoder) decode(p []byte) ([]float32, error) {
+	out, err := v.dec.DecodeInto(p, v.out)
+	return out, vorbisErr(err)
 }
 
 func (v *vorbisDecoder) rate() int { return v.sr }
@@ -300,7 +301,7 @@ func (v *vorbisDecoder) seek(frame int64) (int64, error) {
 		if _, err := v.mk.seek(frame * 48000 / int64(v.sr)); err != nil {
 			return 0, err
 		}
-		v.dec.Clear()
+		v.dec.Reset()
 		v.lo, v.hi, v.bad, v.drop, v.cur = 0, 0, 0, frame, -1
 		return frame, nil
 	}
@@ -314,7 +315,7 @@ func (v *vorbisDecoder) seek(frame int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v.dec.Clear()
+	v.dec.Reset()
 	v.lo, v.hi, v.bad, v.drop = 0, 0, 0, frame
 	v.cur = -1
 	if g < 0 {

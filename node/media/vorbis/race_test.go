@@ -1,0 +1,5 @@
+//go:build race
+
+package vorbis
+
+const raceEnabled = true
