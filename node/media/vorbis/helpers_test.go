@@ -218,11 +218,3 @@ func snrDB(ref, x []float32) float64 {
 	}
 	return 10 * math.Log10(s/e)
 }
-
-func oggPacketsFile(t testing.TB, path string) ([][]byte, int64) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return oggPackets(t, b)
-}

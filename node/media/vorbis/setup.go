@@ -134,7 +134,8 @@ func (d *Decoder) readSetup(p []byte) error {
 	for i := range d.modes {
 		m := &d.modes[i]
 		m.long = r.flag()
-		if r.read(16) != 0 || r.read(16) != 0 {
+		windowType, transformType := r.read(16), r.read(16)
+		if windowType != 0 || transformType != 0 {
 			return fmt.Errorf("%w: mode window or transform type", ErrMalformed)
 		}
 		m.mapping = int(r.read(8))
