@@ -1,16 +1,18 @@
 package aac
 
+import "github.com/audionode/audionode/node/dsp"
+
 // filterbank turns one channel's 1024 spectral coefficients into 1024
 // output samples: IMDCT, windowing by sequence and shape, overlap-add
 // (ISO 14496-3 §4.6.11.3).
 type filterbank struct {
-	long, short *imdct
+	long, short *dsp.IMDCT
 	buf         [2048]float32 // windowed IMDCT output of this frame
 	tmp         [256]float32
 }
 
 func newFilterbank() *filterbank {
-	return &filterbank{long: newIMDCT(2048), short: newIMDCT(256)}
+	return &filterbank{long: dsp.NewIMDCT(2048, 2.0/2048), short: dsp.NewIMDCT(256, 2.0/256)}
 }
 
 // channelState is what a channel carries from frame to frame.
@@ -29,7 +31,7 @@ func (f *filterbank) synth(st *channelState, spec []float32, seq, shape int, out
 	case eightShort:
 		clear(b)
 		for j := 0; j < 8; j++ {
-			f.short.transform(spec[128*j:128*j+128], f.tmp[:])
+			f.short.Transform(spec[128*j:128*j+128], f.tmp[:])
 			left := &shortWin[shape]
 			if j == 0 {
 				left = ls
@@ -41,7 +43,7 @@ func (f *filterbank) synth(st *channelState, spec []float32, seq, shape int, out
 			}
 		}
 	default:
-		f.long.transform(spec[:1024], b)
+		f.long.Transform(spec[:1024], b)
 		switch seq {
 		case onlyLong, longStart:
 			for n := 0; n < 1024; n++ {

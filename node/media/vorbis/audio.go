@@ -127,7 +127,7 @@ func (d *Decoder) synthesize(n int, long, prevLong, nextLong bool, out []float32
 	shift := n/4 - pn/4 // this block's index for output sample 0
 	for c := range d.ch {
 		pcm := d.pcm[:n]
-		d.imdct[boolIdx(long)].transform(d.spec[c], pcm)
+		d.imdct[boolIdx(long)].Transform(d.spec[c], pcm)
 		clear(pcm[:ls])
 		for i, w := range lw {
 			pcm[ls+i] *= w

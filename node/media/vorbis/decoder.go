@@ -3,6 +3,8 @@ package vorbis
 import (
 	"fmt"
 	"math"
+
+	"github.com/audionode/audionode/node/dsp"
 )
 
 // Decoder decodes one Vorbis stream. Feed it the three header packets
@@ -31,7 +33,7 @@ type Decoder struct {
 	subVecs   [][]float32
 	subSkip   []bool
 	pcm       []float32 // one block's IMDCT output
-	imdct     [2]*imdct
+	imdct     [2]*dsp.IMDCT
 	win       [2][]float32 // rising window slope for half of each block size
 }
 

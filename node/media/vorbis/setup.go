@@ -3,6 +3,8 @@ package vorbis
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/audionode/audionode/node/dsp"
 )
 
 // maxSetupBytes caps what one stream's setup may allocate: libvorbis
@@ -237,7 +239,7 @@ func (d *Decoder) allocate(b *budget) error {
 	d.subSkip = make([]bool, 0, d.ch)
 	d.pcm = make([]float32, d.bs[1])
 	for i, n := range d.bs {
-		d.imdct[i] = newIMDCT(n)
+		d.imdct[i] = dsp.NewIMDCT(n, 1)
 		d.win[i] = slope(n / 2)
 	}
 	d.prevN = 0

@@ -1,13 +1,17 @@
-package aac
+package dsp
 
 import "math"
 
-// imdct computes the AAC IMDCT (ISO 14496-3 §4.6.11.3.2)
+// IMDCT is the inverse MDCT of the audio codecs (AAC ISO 14496-3
+// §4.6.11.3.2, Vorbis I §1.3.2):
 //
-//	x[n] = 2/N Σ_k X[k] cos(2π/N (n + n0)(k + 1/2)),  n0 = (N/2 + 1)/2,
+//	x[n] = scale · Σ_k X[k] cos(2π/N (n + n0)(k + 1/2)),  n0 = (N/2 + 1)/2,
 //
-// through a DCT-IV of size N/2, itself done with an N/4-point complex FFT.
-type imdct struct {
+// for n < N, k < N/2 (AAC scales by 2/N, Vorbis by 1), through a DCT-IV of
+// size N/2, itself done with an N/4-point complex FFT. N is a power of two
+// of at least 8. Transform allocates nothing; an IMDCT is not safe for
+// concurrent use.
+type IMDCT struct {
 	n     int // output length N (2048 or 256)
 	fft   fft
 	twid  []complex64 // e^{-iπ(k+1/8)/M}, M = N/2: half of the 1/(4M) phase before the FFT, half after
@@ -16,9 +20,10 @@ type imdct struct {
 	scale float32
 }
 
-func newIMDCT(n int) *imdct {
+// NewIMDCT returns an IMDCT of output length n.
+func NewIMDCT(n int, scale float32) *IMDCT {
 	m := n / 2
-	t := &imdct{n: n, fft: newFFT(n / 4), twid: make([]complex64, m/2), buf: make([]complex64, m/2), dct: make([]float32, m), scale: 2 / float32(n)}
+	t := &IMDCT{n: n, fft: newFFT(n / 4), twid: make([]complex64, m/2), buf: make([]complex64, m/2), dct: make([]float32, m), scale: scale}
 	for k := range t.twid {
 		a := -math.Pi * (float64(k) + 0.125) / float64(m)
 		t.twid[k] = complex(float32(math.Cos(a)), float32(math.Sin(a)))
@@ -26,8 +31,8 @@ func newIMDCT(n int) *imdct {
 	return t
 }
 
-// transform writes N outputs to out from N/2 coefficients in.
-func (t *imdct) transform(in, out []float32) {
+// Transform writes N outputs to out from N/2 coefficients in.
+func (t *IMDCT) Transform(in, out []float32) {
 	m := t.n / 2
 	in, out = in[:m], out[:t.n]
 	h := m / 2
