@@ -4,86 +4,66 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+
+	"github.com/audionode/audionode/hack/internal/probe"
 )
-
-// bitWriter appends bits most significant first.
-type bitWriter struct {
-	b []byte
-	n int
-}
-
-func (w *bitWriter) put(v uint32, nbits int) {
-	for i := nbits - 1; i >= 0; i-- {
-		w.bit(v>>uint(i)&1 != 0)
-	}
-}
-
-func (w *bitWriter) bit(one bool) {
-	if w.n%8 == 0 {
-		w.b = append(w.b, 0)
-	}
-	if one {
-		w.b[w.n/8] |= 0x80 >> uint(w.n%8)
-	}
-	w.n++
-}
 
 // adts wraps one raw_data_block: MPEG-4 AAC LC, 44.1 kHz, mono, no CRC.
 func adts(raw []byte) []byte {
-	var w bitWriter
-	w.put(0xfff, 12)
-	w.put(0, 1) // MPEG-4
-	w.put(0, 2) // layer
-	w.put(1, 1) // protection absent
-	w.put(1, 2) // profile: object type 2 (LC) minus 1
-	w.put(4, 4) // 44100 Hz
-	w.put(0, 1) // private
-	w.put(1, 3) // channel configuration: mono
-	w.put(0, 4) // original, home, copyright bits
-	w.put(uint32(7+len(raw)), 13)
-	w.put(0x7ff, 11) // buffer fullness: variable rate
-	w.put(0, 2)      // one raw_data_block
-	return append(w.b, raw...)
+	var w probe.BitWriter
+	w.Put(0xfff, 12)
+	w.Put(0, 1) // MPEG-4
+	w.Put(0, 2) // layer
+	w.Put(1, 1) // protection absent
+	w.Put(1, 2) // profile: object type 2 (LC) minus 1
+	w.Put(4, 4) // 44100 Hz
+	w.Put(0, 1) // private
+	w.Put(1, 3) // channel configuration: mono
+	w.Put(0, 4) // original, home, copyright bits
+	w.Put(uint32(7+len(raw)), 13)
+	w.Put(0x7ff, 11) // buffer fullness: variable rate
+	w.Put(0, 2)      // one raw_data_block
+	return append(w.B, raw...)
 }
 
 // icsHeader writes a single channel element up to its spectral data: one
 // long window whose first maxSfb bands use codebook cb at scale factor
 // globalGain.
-func icsHeader(w *bitWriter, cb, maxSfb int) {
-	w.put(0, 3) // SCE
-	w.put(0, 4) // element_instance_tag
-	w.put(globalGain, 8)
-	w.put(0, 1) // ics_reserved_bit
-	w.put(0, 2) // ONLY_LONG_SEQUENCE
-	w.put(0, 1) // sine window
-	w.put(uint32(maxSfb), 6)
-	w.put(0, 1) // no predictor
+func icsHeader(w *probe.BitWriter, cb, maxSfb int) {
+	w.Put(0, 3) // SCE
+	w.Put(0, 4) // element_instance_tag
+	w.Put(globalGain, 8)
+	w.Put(0, 1) // ics_reserved_bit
+	w.Put(0, 2) // ONLY_LONG_SEQUENCE
+	w.Put(0, 1) // sine window
+	w.Put(uint32(maxSfb), 6)
+	w.Put(0, 1) // no predictor
 	if maxSfb > 0 {
-		w.put(uint32(cb), 4)     // sect_cb
-		w.put(uint32(maxSfb), 5) // sect_len_incr: all bands
+		w.Put(uint32(cb), 4)     // sect_cb
+		w.Put(uint32(maxSfb), 5) // sect_len_incr: all bands
 		for range maxSfb {
-			w.put(0, 1) // scale factor difference 0: the 1-bit codeword
+			w.Put(0, 1) // scale factor difference 0: the 1-bit codeword
 		}
 	}
-	w.put(0, 3) // no pulse, TNS or gain control data
+	w.Put(0, 3) // no pulse, TNS or gain control data
 }
 
 // queryFrame is an ADTS frame whose spectral data are q's bits, then
 // q.zeros zeros, then ones (codewords, sign bits, then END = 111). The
 // bands after the first tuple's absorb whatever follows its codeword.
 func queryFrame(cb int, q query) []byte {
-	var w bitWriter
+	var w probe.BitWriter
 	icsHeader(&w, cb, probeBands)
 	for _, c := range q.bits {
-		w.bit(c == '1')
+		w.Bit(c == '1')
 	}
 	for range q.zeros {
-		w.bit(false)
+		w.Bit(false)
 	}
-	for i := 0; i < fillerBits-q.zeros || w.n%8 != 0; i++ {
-		w.bit(true)
+	for i := 0; i < fillerBits-q.zeros || w.N%8 != 0; i++ {
+		w.Bit(true)
 	}
-	return adts(w.b)
+	return adts(w.B)
 }
 
 var silent []byte
@@ -91,10 +71,10 @@ var silent []byte
 // silentFrame is an ADTS frame with no coded band, then END.
 func silentFrame() []byte {
 	if silent == nil {
-		var w bitWriter
+		var w probe.BitWriter
 		icsHeader(&w, 0, 0)
-		w.put(7, 3)
-		silent = adts(w.b)
+		w.Put(7, 3)
+		silent = adts(w.B)
 	}
 	return silent
 }
@@ -162,7 +142,7 @@ func (p *prober) fit(y []float64) ([bins]float64, error) {
 			rhs[k] += p.basisVecs[k][i] * v
 		}
 	}
-	coef := solve(p.gram, rhs)
+	coef := probe.Solve(p.gram, rhs)
 	var resid, energy float64
 	for i, v := range y {
 		fit := 0.0
@@ -176,36 +156,6 @@ func (p *prober) fit(y []float64) ([bins]float64, error) {
 		return coef, fmt.Errorf("output is not bins 0..7 of a long sine-window frame (residual %.3g of %.3g)", resid, energy)
 	}
 	return coef, nil
-}
-
-// solve solves g·x = r by Gaussian elimination with partial pivoting.
-func solve(g [bins][bins]float64, r [bins]float64) [bins]float64 {
-	for c := range bins {
-		piv := c
-		for i := c + 1; i < bins; i++ {
-			if math.Abs(g[i][c]) > math.Abs(g[piv][c]) {
-				piv = i
-			}
-		}
-		g[c], g[piv] = g[piv], g[c]
-		r[c], r[piv] = r[piv], r[c]
-		for i := c + 1; i < bins; i++ {
-			f := g[i][c] / g[c][c]
-			for j := c; j < bins; j++ {
-				g[i][j] -= f * g[c][j]
-			}
-			r[i] -= f * r[c]
-		}
-	}
-	var x [bins]float64
-	for i := bins - 1; i >= 0; i-- {
-		s := r[i]
-		for j := i + 1; j < bins; j++ {
-			s -= g[i][j] * x[j]
-		}
-		x[i] = s / g[i][i]
-	}
-	return x
 }
 
 func writeHeader(out *bytes.Buffer) {

@@ -27,7 +27,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -37,9 +36,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/audionode/audionode/hack/internal/probe"
 )
 
 // bookShape is codebook cb's tuple size, signedness and radix (Table 4.152).
@@ -375,32 +375,13 @@ func (p *prober) runFrames(frames [][]byte) ([][]float64, error) {
 	n := p.runs
 	p.mu.Unlock()
 	in := filepath.Join(p.dir, fmt.Sprintf("q%d.aac", n))
-	pcm := filepath.Join(p.dir, fmt.Sprintf("q%d.f32", n))
-	crc := filepath.Join(p.dir, fmt.Sprintf("q%d.crc", n))
 	if err := os.WriteFile(in, file, 0o644); err != nil {
 		return nil, err
 	}
 	defer os.Remove(in)
-	defer os.Remove(pcm)
-	defer os.Remove(crc)
-	cmd := exec.Command(p.ffmpeg, "-nostdin", "-v", "quiet", "-f", "aac", "-i", in,
-		"-map", "0:a", "-c:a", "pcm_f32le", "-f", "framecrc", "-y", crc,
-		"-map", "0:a", "-c:a", "pcm_f32le", "-f", "f32le", "-y", pcm)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("ffmpeg: %v: %s", err, out)
-	}
-	pts, err := readFramePTS(crc)
+	pts, samples, err := probe.Decode(p.ffmpeg, "aac", in)
 	if err != nil {
 		return nil, err
-	}
-	raw, err := os.ReadFile(pcm)
-	if err != nil {
-		return nil, err
-	}
-	samples := make([]float64, len(raw)/4)
-	for i := range samples {
-		b := raw[4*i:]
-		samples[i] = float64(math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24))
 	}
 	if len(samples) != len(pts)*frameLen {
 		return nil, fmt.Errorf("%d samples for %d decoded frames", len(samples), len(pts))
@@ -423,31 +404,4 @@ func (p *prober) runFrames(frames [][]byte) ([][]float64, error) {
 		out[i] = append(append(make([]float64, 0, 2*frameLen), a...), b...)
 	}
 	return out, nil
-}
-
-// readFramePTS reads the pts column of ffmpeg's framecrc output.
-func readFramePTS(name string) ([]int64, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var pts []int64
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		fields := strings.Split(line, ",")
-		if len(fields) < 3 {
-			return nil, fmt.Errorf("framecrc line %q", line)
-		}
-		v, err := strconv.ParseInt(strings.TrimSpace(fields[2]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("framecrc line %q: %v", line, err)
-		}
-		pts = append(pts, v)
-	}
-	return pts, sc.Err()
 }

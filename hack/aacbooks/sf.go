@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/audionode/audionode/hack/internal/probe"
 )
 
 // The scale-factor codebook (Table 4.A.1) codes differences of scale
@@ -30,29 +32,29 @@ const (
 
 // sfFrame is the probe frame for prefix with zeros zero bits.
 func sfFrame(prefix string, zeros int) []byte {
-	var w bitWriter
-	w.put(0, 3) // SCE
-	w.put(0, 4)
-	w.put(100, 8) // global_gain
-	w.put(0, 1)   // ics_reserved_bit
-	w.put(0, 2)   // ONLY_LONG_SEQUENCE
-	w.put(0, 1)   // sine window
-	w.put(2, 6)   // max_sfb
-	w.put(0, 1)   // no predictor
-	w.put(13, 4)  // sect_cb: NOISE_HCB
-	w.put(2, 5)   // both bands
-	w.put(noiseRaw, 9)
+	var w probe.BitWriter
+	w.Put(0, 3) // SCE
+	w.Put(0, 4)
+	w.Put(100, 8) // global_gain
+	w.Put(0, 1)   // ics_reserved_bit
+	w.Put(0, 2)   // ONLY_LONG_SEQUENCE
+	w.Put(0, 1)   // sine window
+	w.Put(2, 6)   // max_sfb
+	w.Put(0, 1)   // no predictor
+	w.Put(13, 4)  // sect_cb: NOISE_HCB
+	w.Put(2, 5)   // both bands
+	w.Put(noiseRaw, 9)
 	for _, c := range prefix {
-		w.bit(c == '1')
+		w.Bit(c == '1')
 	}
 	for range zeros {
-		w.bit(false)
+		w.Bit(false)
 	}
-	for w.n%8 != 0 {
-		w.bit(true) // END, then padding
+	for w.N%8 != 0 {
+		w.Bit(true) // END, then padding
 	}
-	w.put(0xff, 8)
-	return adts(w.b)
+	w.Put(0xff, 8)
+	return adts(w.B)
 }
 
 // scalefactorBook probes every codeword of the scale-factor book and

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/audionode/audionode/hack/internal/probe"
 )
 
 // query is one probe granule: Huffman data bits, then ones. sel is the
@@ -76,31 +75,13 @@ func (p *prober) run(qs []query) ([][]float64, error) {
 	}
 	p.runs++
 	in := filepath.Join(p.dir, fmt.Sprintf("q%d.mp3", p.runs))
-	pcm, crc := in+".f32", in+".crc"
 	if err := os.WriteFile(in, file, 0o644); err != nil {
 		return nil, err
 	}
 	defer os.Remove(in)
-	defer os.Remove(pcm)
-	defer os.Remove(crc)
-	cmd := exec.Command(p.ffmpeg, "-nostdin", "-v", "error", "-f", "mp3", "-i", in,
-		"-map", "0:a", "-c:a", "pcm_f32le", "-f", "framecrc", "-y", crc,
-		"-map", "0:a", "-c:a", "pcm_f32le", "-f", "f32le", "-y", pcm)
-	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
-		return nil, fmt.Errorf("ffmpeg: %v: %s", err, out)
-	}
-	pts, err := readPTS(crc)
+	pts, samples, err := probe.Decode(p.ffmpeg, "mp3", in)
 	if err != nil {
 		return nil, err
-	}
-	raw, err := os.ReadFile(pcm)
-	if err != nil {
-		return nil, err
-	}
-	samples := make([]float64, len(raw)/4)
-	for i := range samples {
-		b := raw[4*i:]
-		samples[i] = float64(math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24))
 	}
 	if len(pts) != 2*len(qs) || len(samples) != len(pts)*frameLen {
 		return nil, fmt.Errorf("%d frames decoded (%d samples) of %d", len(pts), len(samples), 2*len(qs))
@@ -117,111 +98,63 @@ func (p *prober) run(qs []query) ([][]float64, error) {
 	return out, nil
 }
 
-// readPTS reads the pts column of ffmpeg's framecrc output.
-func readPTS(name string) ([]int64, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	var pts []int64
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		f := strings.Split(line, ",")
-		if len(f) < 3 {
-			return nil, fmt.Errorf("framecrc line %q", line)
-		}
-		v, err := strconv.ParseInt(strings.TrimSpace(f[2]), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("framecrc line %q: %v", line, err)
-		}
-		pts = append(pts, v)
-	}
-	return pts, sc.Err()
-}
-
-// bitWriter appends bits most significant first.
-type bitWriter struct {
-	b []byte
-	n int
-}
-
-func (w *bitWriter) put(v uint32, nbits int) {
-	for i := nbits - 1; i >= 0; i-- {
-		w.bit(v>>uint(i)&1 != 0)
-	}
-}
-
-func (w *bitWriter) bit(one bool) {
-	if w.n%8 == 0 {
-		w.b = append(w.b, 0)
-	}
-	if one {
-		w.b[w.n/8] |= 0x80 >> uint(w.n%8)
-	}
-	w.n++
-}
-
 // frame is an MPEG-1 Layer III frame (44.1 kHz, 320 kbit/s, mono, no
 // CRC, no bit reservoir) whose first granule carries q (nil: silence)
 // and whose second is silent.
 func frame(q *query) []byte {
-	var w bitWriter
-	w.put(0xFFFB, 16) // sync, MPEG-1, Layer III, no CRC
-	w.put(0xE0, 8)    // 320 kbit/s, 44.1 kHz, no padding
-	w.put(0xC0, 8)    // mono
-	w.put(0, 9)       // main_data_begin
-	w.put(0, 5+4)     // private bits, scfsi
+	var w probe.BitWriter
+	w.Put(0xFFFB, 16) // sync, MPEG-1, Layer III, no CRC
+	w.Put(0xE0, 8)    // 320 kbit/s, 44.1 kHz, no padding
+	w.Put(0xC0, 8)    // mono
+	w.Put(0, 9)       // main_data_begin
+	w.Put(0, 5+4)     // private bits, scfsi
 	for gr := range 2 {
 		var g *query
 		if gr == 0 {
 			g = q
 		}
 		if g == nil {
-			w.put(0, 59) // part2_3_length 0, big_values 0, ...
+			w.Put(0, 59) // part2_3_length 0, big_values 0, ...
 			continue
 		}
-		w.put(part23Bits, 12)
+		w.Put(part23Bits, 12)
 		if g.count1 {
-			w.put(0, 9)
+			w.Put(0, 9)
 		} else {
-			w.put(1, 9)
+			w.Put(1, 9)
 		}
-		w.put(globalGain, 8)
-		w.put(0, 4) // scalefac_compress 0: no scale factor bits
-		w.put(0, 1) // no window switching: a long block
+		w.Put(globalGain, 8)
+		w.Put(0, 4) // scalefac_compress 0: no scale factor bits
+		w.Put(0, 1) // no window switching: a long block
 		sel := uint32(g.sel)
 		if g.count1 {
 			sel = 0
 		}
-		w.put(sel, 5)
-		w.put(sel, 5)
-		w.put(sel, 5)
-		w.put(15, 4) // region0_count
-		w.put(7, 3)  // region1_count
-		w.put(0, 2)  // preflag, scalefac_scale
+		w.Put(sel, 5)
+		w.Put(sel, 5)
+		w.Put(sel, 5)
+		w.Put(15, 4) // region0_count
+		w.Put(7, 3)  // region1_count
+		w.Put(0, 2)  // preflag, scalefac_scale
 		if g.count1 {
-			w.put(uint32(g.sel), 1)
+			w.Put(uint32(g.sel), 1)
 		} else {
-			w.put(1, 1) // count1 table B: ones are zero quadruples
+			w.Put(1, 1) // count1 table B: ones are zero quadruples
 		}
 	}
-	start := w.n
+	start := w.N
 	if q != nil {
 		for _, c := range q.bits {
-			w.bit(c == '1')
+			w.Bit(c == '1')
 		}
-		for w.n-start < part23Bits {
-			w.bit(true)
+		for w.N-start < part23Bits {
+			w.Bit(true)
 		}
 	}
-	for len(w.b) < frameBytes {
-		w.b = append(w.b, 0)
+	for len(w.B) < frameBytes {
+		w.B = append(w.B, 0)
 	}
-	return w.b
+	return w.B
 }
 
 func writeHeader(out *bytes.Buffer) {

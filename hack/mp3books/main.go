@@ -34,6 +34,8 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+
+	"github.com/audionode/audionode/hack/internal/probe"
 )
 
 const (
@@ -237,7 +239,7 @@ func (p *prober) tuple(t table, y []float64) (int, error) {
 	for k := range lines {
 		rhs[k] = dot(p.basis[k][:], y)
 	}
-	coef := solve(p.gram, rhs)
+	coef := probe.Solve(p.gram, rhs)
 	var resid float64
 	for i, v := range y {
 		fit := 0.0
@@ -287,34 +289,4 @@ func centroid(x []float64) float64 {
 		den += m
 	}
 	return num / den
-}
-
-// solve solves g·x = r by Gaussian elimination with partial pivoting.
-func solve(g [lines][lines]float64, r [lines]float64) [lines]float64 {
-	for c := range lines {
-		piv := c
-		for i := c + 1; i < lines; i++ {
-			if math.Abs(g[i][c]) > math.Abs(g[piv][c]) {
-				piv = i
-			}
-		}
-		g[c], g[piv] = g[piv], g[c]
-		r[c], r[piv] = r[piv], r[c]
-		for i := c + 1; i < lines; i++ {
-			f := g[i][c] / g[c][c]
-			for j := c; j < lines; j++ {
-				g[i][j] -= f * g[c][j]
-			}
-			r[i] -= f * r[c]
-		}
-	}
-	var x [lines]float64
-	for i := lines - 1; i >= 0; i-- {
-		s := r[i]
-		for j := i + 1; j < lines; j++ {
-			s -= g[i][j] * x[j]
-		}
-		x[i] = s / g[i][i]
-	}
-	return x
 }
